@@ -1,0 +1,22 @@
+use toolbox_gateway::testing::{fixture, invoke};
+
+use super::hello;
+
+#[test]
+fn answers_hello_world_to_every_event_shape() {
+    for event in ["hello/rest-v1.json", "hello/http-v2.json", "hello/direct.json"] {
+        let answer = invoke(&(), fixture(event), hello);
+        assert_eq!(answer.status, 200, "{event}");
+        assert_eq!(answer.content_type, "application/json; charset=utf-8", "{event}");
+        assert_eq!(answer.body, serde_json::json!({ "message": "hello world" }), "{event}");
+    }
+}
+
+#[test]
+fn a_non_object_event_is_a_400_not_a_panic() {
+    for event in [serde_json::json!("hi"), serde_json::json!(null), serde_json::json!([1, 2])] {
+        let answer = invoke(&(), event, hello);
+        assert_eq!(answer.status, 400);
+        assert_eq!(answer.body["error"], "event must be a JSON object");
+    }
+}

@@ -1,0 +1,30 @@
+//! The adapter every tool function shares.
+//!
+//! A function is `init` (runs once per instance, at cold start) plus a
+//! `handler` from a parsed [`Request`] to a [`Response`]. This crate turns any
+//! of the three event shapes a function can receive (API Gateway REST v1
+//! proxy, HTTP API v2, or a direct invoke with plain JSON) into a [`Request`],
+//! turns the [`Response`] into a proxy response, and runs the Lambda loop.
+
+mod event;
+mod form;
+mod params;
+mod response;
+mod runtime;
+
+pub use event::{parse_event, Request, Source};
+pub use params::Params;
+pub use response::Response;
+pub use runtime::{report_init_error, run};
+
+/// Handles one raw event end to end: parse, call `handler`, and render the
+/// proxy response. Malformed events get a 400 here, before `handler` runs.
+pub fn handle<S>(state: &S, event: serde_json::Value, handler: fn(&S, &Request) -> Response) -> serde_json::Value {
+    let response = match parse_event(event) {
+        Ok(request) => handler(state, &request),
+        Err(rejection) => rejection,
+    };
+    response.to_proxy()
+}
+
+pub mod testing;

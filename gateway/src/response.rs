@@ -1,0 +1,57 @@
+use serde::Serialize;
+use serde_json::{json, Value};
+
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// What a tool answers; rendered as an API Gateway proxy response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    /// Extra headers besides `content-type`, which is always JSON.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    /// 200 with `value` as the JSON body.
+    pub fn ok(value: &impl Serialize) -> Response {
+        Response::json(200, value)
+    }
+
+    pub fn json(status: u16, value: &impl Serialize) -> Response {
+        // Serializing our own response types cannot fail: they are maps of
+        // strings and finite numbers. Be safe anyway and never panic.
+        match serde_json::to_string(value) {
+            Ok(body) => Response { status, headers: Vec::new(), body },
+            Err(e) => Response::error(500, &format!("cannot encode response: {e}")),
+        }
+    }
+
+    /// `{"error": message}` with a 4xx/5xx status.
+    pub fn error(status: u16, message: &str) -> Response {
+        Response { status, headers: Vec::new(), body: json!({ "error": message }).to_string() }
+    }
+
+    /// 302 to `location`, with `body` as JSON for clients that do not follow it.
+    pub fn redirect(location: &str, body: &impl Serialize) -> Response {
+        let mut response = Response::json(302, body);
+        response.headers.push(("location".into(), location.into()));
+        response.headers.push(("cache-control".into(), "no-store".into()));
+        response
+    }
+
+    /// The proxy-integration response both API Gateway payload versions accept.
+    pub fn to_proxy(&self) -> Value {
+        let mut headers = serde_json::Map::new();
+        headers.insert("content-type".into(), JSON_CONTENT_TYPE.into());
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone().into());
+        }
+        json!({
+            "statusCode": self.status,
+            "headers": headers,
+            "body": self.body,
+            "isBase64Encoded": false,
+        })
+    }
+}

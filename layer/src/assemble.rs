@@ -1,0 +1,71 @@
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::manifest::{FileEntry, Manifest, DICT_FILE, MANIFEST_FILE};
+use crate::{LAYER_FORMAT, LAYER_NAME, LAYER_SEMVER, LAYER_SUBDIR};
+
+#[derive(Debug)]
+pub struct AssembleError(pub String);
+
+impl fmt::Display for AssembleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AssembleError {}
+
+/// Writes the layer tree (what Lambda unpacks under `/opt`) into `out_dir`
+/// from the sources in `dict_dir`, and returns its manifest.
+///
+/// Only the layer's own files are written and they depend only on the
+/// sources, so two runs over the same `dict/` produce identical trees.
+pub fn assemble(dict_dir: &Path, out_dir: &Path) -> Result<Manifest, AssembleError> {
+    let source = dict_dir.join("dict.txt");
+    let dict = std::fs::read(&source).map_err(|e| AssembleError(format!("cannot read {}: {e}", source.display())))?;
+    // Refuse a dictionary jieba cannot load now, not at every cold start.
+    jieba_rs::Jieba::with_dict(&mut dict.as_slice())
+        .map_err(|e| AssembleError(format!("{} does not parse as a jieba dictionary: {e}", source.display())))?;
+
+    let mut files = BTreeMap::new();
+    files.insert(DICT_FILE.to_string(), FileEntry::describe(&dict, true));
+    let manifest = Manifest {
+        name: LAYER_NAME.to_string(),
+        format: LAYER_FORMAT,
+        version: format!("{LAYER_SEMVER}+{:08x}", content_hash(&files)),
+        files,
+    };
+
+    let root = out_dir.join(LAYER_SUBDIR);
+    if root.exists() {
+        std::fs::remove_dir_all(&root).map_err(|e| io_error(&root, e))?;
+    }
+    write(&root.join(DICT_FILE), &dict)?;
+    write(&root.join(MANIFEST_FILE), manifest.to_json().as_bytes())?;
+    Ok(manifest)
+}
+
+/// A hash over every file's path, size and crc32 (and the format), so any
+/// change to the layer's data changes its version.
+fn content_hash(files: &BTreeMap<String, FileEntry>) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(&LAYER_FORMAT.to_le_bytes());
+    for (path, entry) in files {
+        crc.update(path.as_bytes());
+        crc.update(&entry.bytes.to_le_bytes());
+        crc.update(&entry.crc32.to_le_bytes());
+    }
+    crc.sum()
+}
+
+fn write(path: &Path, contents: &[u8]) -> Result<(), AssembleError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+    }
+    std::fs::write(path, contents).map_err(|e| io_error(path, e))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> AssembleError {
+    AssembleError(format!("{}: {e}", PathBuf::from(path).display()))
+}

@@ -46,7 +46,10 @@ mod tests {
 
     #[test]
     fn decodes_plus_percent_and_bare_names() {
-        assert_eq!(pairs("a=1+2&b=%E4%BD%A0&c"), [("a".into(), "1 2".into()), ("b".into(), "你".into()), ("c".into(), String::new())]);
+        assert_eq!(
+            pairs("a=1+2&b=%E4%BD%A0&c"),
+            [("a".into(), "1 2".into()), ("b".into(), "你".into()), ("c".into(), String::new())]
+        );
     }
 
     #[test]

@@ -1,1 +1,121 @@
-fn main(){}
+//! `segment`: jieba word segmentation (seed 000, sections 4.7 and 4.9).
+//!
+//! `{"text": "我来到北京清华大学"}` → `{"words": ["我", "来到", "北京", "清华大学"]}`.
+//! Options: `mode` (default|all|search), `hmm`, `offsets`, `pos`; `texts`
+//! (a list) segments a batch in one request. The dictionary comes from the
+//! layer, loaded once in init.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::Value;
+use toolbox_gateway::{Params, Request, Response};
+use toolbox_layer::{Mode, Tokenizer};
+
+/// Largest request we segment, summed over a batch: 128 KiB of UTF-8 (about
+/// 43,000 Chinese characters) segments in well under the 3 s timeout at 128 MB,
+/// and its answer stays far below Lambda's 6 MB response limit.
+const MAX_TEXT_BYTES: usize = 128 * 1024;
+/// Most texts in one batch.
+const MAX_BATCH: usize = 1000;
+
+struct Options {
+    mode: Mode,
+    hmm: bool,
+    offsets: bool,
+    pos: bool,
+}
+
+#[derive(Serialize)]
+struct Segmented<'a> {
+    words: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tokens: Option<Vec<TokenOut<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<TagOut<'a>>>,
+}
+
+#[derive(Serialize)]
+struct TokenOut<'a> {
+    word: &'a str,
+    start: usize,
+    end: usize,
+}
+
+#[derive(Serialize)]
+struct TagOut<'a> {
+    word: &'a str,
+    tag: &'a str,
+}
+
+fn segment(tokenizer: &&Tokenizer, request: &Request) -> Response {
+    match parse(&request.params) {
+        Ok((texts, options, batch)) => {
+            let results: Vec<Segmented> = texts.iter().map(|text| cut(tokenizer, text, &options)).collect();
+            if batch {
+                Response::ok(&serde_json::json!({ "results": results }))
+            } else {
+                Response::ok(&results[0])
+            }
+        }
+        Err(rejection) => rejection,
+    }
+}
+
+fn cut<'a>(tokenizer: &'a Tokenizer, text: &'a str, options: &Options) -> Segmented<'a> {
+    let tokens = tokenizer.cut(text, options.mode, options.hmm);
+    Segmented {
+        words: tokens.iter().map(|t| t.word).collect(),
+        tokens: options
+            .offsets
+            .then(|| tokens.iter().map(|t| TokenOut { word: t.word, start: t.start, end: t.end }).collect()),
+        tags: options.pos.then(|| {
+            tokenizer.tag(text, options.hmm).into_iter().map(|t| TagOut { word: t.word, tag: t.tag }).collect()
+        }),
+    }
+}
+
+/// The texts to segment, the options, and whether the request was a batch.
+fn parse(params: &Params) -> Result<(Vec<&str>, Options, bool), Response> {
+    let mode = match params.string("mode")? {
+        None => Mode::Default,
+        Some(name) => Mode::parse(name).ok_or_else(|| Response::error(400, "'mode' must be default, all or search"))?,
+    };
+    let options = Options {
+        mode,
+        hmm: params.flag("hmm", true)?,
+        offsets: params.flag("offsets", false)?,
+        pos: params.flag("pos", false)?,
+    };
+    if options.pos && mode != Mode::Default {
+        return Err(Response::error(400, "'pos' tags are only available in mode default"));
+    }
+
+    let (texts, batch) = match (params.get("text"), params.get("texts")) {
+        (Some(_), Some(_)) => return Err(Response::error(400, "send either 'text' or 'texts', not both")),
+        (None, Some(Value::Array(items))) => {
+            let texts: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+            (texts.ok_or_else(|| Response::error(400, "'texts' must be a list of strings"))?, true)
+        }
+        (None, Some(_)) => return Err(Response::error(400, "'texts' must be a list of strings")),
+        // Like the seed's `event.get('text', '')`: no text segments to no words.
+        _ => (vec![params.string("text")?.unwrap_or("")], false),
+    };
+    if texts.len() > MAX_BATCH {
+        let message = format!("too many texts: {}; the maximum is {MAX_BATCH} per request", texts.len());
+        return Err(Response::error(413, &message));
+    }
+    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+    if bytes > MAX_TEXT_BYTES {
+        let message = format!("text too large: {bytes} bytes; the maximum is {MAX_TEXT_BYTES} bytes per request");
+        return Err(Response::error(413, &message));
+    }
+    Ok((texts, options, batch))
+}
+
+fn main() -> ExitCode {
+    toolbox_gateway::run(Tokenizer::shared, segment)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
+use toolbox_gateway::testing::{fixture, invoke, with_body, with_query, Answer};
+use toolbox_layer::Tokenizer;
+
+use super::{segment, MAX_TEXT_BYTES};
+
+const SENTENCE: &str = "我来到北京清华大学";
+const PRECISE: [&str; 4] = ["我", "来到", "北京", "清华大学"];
+/// jieba-rs's full mode also lists the single characters the dictionary holds
+/// (Python jieba leaves them out when a longer word starts there).
+const FULL: [&str; 15] =
+    ["我", "来", "来到", "到", "北", "北京", "京", "清", "清华", "清华大学", "华", "华大", "大", "大学", "学"];
+const SEARCH: [&str; 7] = ["我", "来到", "北京", "清华", "华大", "大学", "清华大学"];
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A tokenizer loaded from a layer assembled from `dict/`, as Lambda would see it.
+fn tokenizer() -> &'static Tokenizer {
+    static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
+    TOKENIZER.get_or_init(|| {
+        let layer = repo().join("target/test-layers/segment");
+        toolbox_layer::assemble(&repo().join("dict"), &layer).expect("assemble the layer");
+        Tokenizer::load(&layer).expect("load the layer")
+    })
+}
+
+fn ask(event: Value) -> Answer {
+    invoke(&tokenizer(), event, segment)
+}
+
+fn words(answer: &Answer) -> Vec<&str> {
+    answer.body["words"].as_array().expect("words").iter().map(|w| w.as_str().unwrap()).collect()
+}
+
+#[test]
+fn every_fixture_shape_segments_the_seed_sentence() {
+    for (event, expected) in [
+        ("segment/rest-v1.json", &PRECISE[..]),
+        ("segment/direct.json", &PRECISE[..]),
+        ("segment/http-v2.json", &SEARCH[..]), // a POST with a JSON body asking for mode=search
+    ] {
+        let answer = ask(fixture(event));
+        assert_eq!(answer.status, 200, "{event}: {:?}", answer.body);
+        assert_eq!(answer.content_type, "application/json; charset=utf-8");
+        assert_eq!(words(&answer), expected, "{event}");
+    }
+}
+
+#[test]
+fn modes_and_hmm_switch() {
+    let base = fixture("segment/rest-v1.json");
+    let text = "%E6%88%91%E6%9D%A5%E5%88%B0%E5%8C%97%E4%BA%AC%E6%B8%85%E5%8D%8E%E5%A4%A7%E5%AD%A6";
+    for (mode, expected) in [("default", &PRECISE[..]), ("all", &FULL[..]), ("search", &SEARCH[..])] {
+        let answer = ask(with_query(base.clone(), &format!("text={text}&mode={mode}")));
+        assert_eq!(words(&answer), expected, "mode {mode}");
+    }
+    // "杭研" is not in the dictionary: HMM joins it into a new word, without HMM it stays split.
+    let hmm = ask(json!({ "text": "他来到了网易杭研大厦" }));
+    assert!(words(&hmm).contains(&"杭研"), "{:?}", hmm.body);
+    let no_hmm = ask(json!({ "text": "他来到了网易杭研大厦", "hmm": "false" }));
+    assert!(words(&no_hmm).contains(&"杭") && words(&no_hmm).contains(&"研"), "{:?}", no_hmm.body);
+}
+
+#[test]
+fn offsets_are_character_positions_and_tags_come_from_the_dictionary() {
+    let answer = ask(json!({ "text": "我爱Rust和北京", "offsets": true, "pos": true }));
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let tokens = answer.body["tokens"].as_array().unwrap();
+    let text: Vec<char> = "我爱Rust和北京".chars().collect();
+    for token in tokens {
+        let (start, end) = (token["start"].as_u64().unwrap() as usize, token["end"].as_u64().unwrap() as usize);
+        assert_eq!(text[start..end].iter().collect::<String>(), token["word"].as_str().unwrap());
+    }
+    let tags: Vec<(&str, &str)> = answer.body["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["word"].as_str().unwrap(), t["tag"].as_str().unwrap()))
+        .collect();
+    assert!(tags.contains(&("北京", "ns")), "{tags:?}");
+    assert!(tags.contains(&("Rust", "eng")), "{tags:?}");
+}
+
+#[test]
+fn bodies_of_every_kind() {
+    let post = fixture("segment/http-v2.json");
+    let cases = [
+        (Some("application/json"), json!({ "text": SENTENCE }).to_string()),
+        (Some("application/x-www-form-urlencoded"), format!("text={SENTENCE}")),
+        (Some("text/plain; charset=utf-8"), SENTENCE.to_string()),
+        (None, SENTENCE.to_string()),
+    ];
+    for (content_type, body) in cases {
+        let answer = ask(with_body(post.clone(), content_type, &body));
+        assert_eq!(words(&answer), PRECISE, "{content_type:?}");
+    }
+    let mut encoded = with_body(post.clone(), Some("text/plain"), "5oiR5p2l5Yiw5YyX5Lqs5riF5Y2O5aSn5a2m");
+    encoded["isBase64Encoded"] = true.into();
+    assert_eq!(words(&ask(encoded)), PRECISE, "base64 body");
+}
+
+#[test]
+fn a_batch_answers_one_result_per_text_in_order() {
+    let answer = ask(json!({ "texts": [SENTENCE, "", "他来到了网易杭研大厦"], "mode": "all" }));
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let results = answer.body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["words"], json!(FULL));
+    assert_eq!(results[1]["words"], json!([]));
+}
+
+#[test]
+fn no_text_is_no_words_like_the_seed() {
+    let answer = ask(json!({}));
+    assert_eq!((answer.status, answer.body.clone()), (200, json!({ "words": [] })));
+}
+
+#[test]
+fn bad_input_gets_a_clear_4xx() {
+    let too_long = "字".repeat(MAX_TEXT_BYTES / 3 + 1);
+    let cases = [
+        (json!({ "text": SENTENCE, "mode": "fast" }), 400, "'mode' must be default, all or search"),
+        (json!({ "text": SENTENCE, "hmm": "maybe" }), 400, "'hmm' must be true or false"),
+        (json!({ "text": 42 }), 400, "'text' must be a string"),
+        (json!({ "texts": "not a list" }), 400, "'texts' must be a list of strings"),
+        (json!({ "texts": [SENTENCE, 7] }), 400, "'texts' must be a list of strings"),
+        (json!({ "text": SENTENCE, "texts": [] }), 400, "send either 'text' or 'texts', not both"),
+        (json!({ "text": SENTENCE, "mode": "all", "pos": true }), 400, "'pos' tags are only available in mode default"),
+    ];
+    for (event, status, error) in cases {
+        let answer = ask(event.clone());
+        assert_eq!((answer.status, answer.body["error"].as_str()), (status, Some(error)), "{event}");
+    }
+    let answer = ask(json!({ "text": too_long }));
+    assert_eq!(answer.status, 413);
+    assert!(answer.body["error"].as_str().unwrap().starts_with("text too large"), "{:?}", answer.body);
+    let answer = ask(json!({ "texts": vec![""; 1001] }));
+    assert_eq!(answer.status, 413);
+
+    let broken = with_body(fixture("segment/http-v2.json"), Some("application/json"), "{\"text\": ");
+    let answer = ask(broken);
+    assert_eq!(answer.status, 400);
+    assert!(answer.body["error"].as_str().unwrap().starts_with("body is not valid JSON"));
+}
+
+/// The handler's words are jieba-rs's words, on real text, in every mode.
+#[test]
+fn agrees_with_jieba_rs_on_the_review_corpus() {
+    let dict = std::fs::read(repo().join("dict/dict.txt")).unwrap();
+    let oracle = jieba_rs::Jieba::with_dict(&mut dict.as_slice()).unwrap();
+    let corpus = std::fs::read_to_string(repo().join("tests/corpus/reviews.txt")).unwrap();
+    let lines: Vec<&str> = corpus.lines().collect();
+    assert!(lines.len() >= 3000);
+
+    for (mode, hmm) in [("default", true), ("default", false), ("all", false), ("search", true), ("search", false)] {
+        // Batches that stay under the request size limit.
+        for chunk in lines.chunks(100) {
+            let answer = ask(json!({ "texts": chunk, "mode": mode, "hmm": hmm }));
+            assert_eq!(answer.status, 200, "{:?}", answer.body);
+            for (line, result) in chunk.iter().zip(answer.body["results"].as_array().unwrap()) {
+                let expected: Vec<&str> = match mode {
+                    "default" => oracle.cut(line, hmm).into_iter().map(|t| t.word).collect(),
+                    "all" => oracle.cut_all(line).into_iter().map(|t| t.word).collect(),
+                    _ => oracle.cut_for_search(line, hmm).into_iter().map(|t| t.word).collect(),
+                };
+                assert_eq!(result["words"], json!(expected), "mode {mode} hmm {hmm}: {line}");
+            }
+        }
+    }
+}

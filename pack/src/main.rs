@@ -1,1 +1,171 @@
-fn main() {}
+//! `toolbox-pack`: the packaging commands behind scripts/build,
+//! scripts/build-layer and scripts/check-glibc.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use toolbox_pack::glibc::GlibcVersion;
+use toolbox_pack::{build_layer, check_glibc_file, package_function, zip, AL2023_GLIBC};
+
+const USAGE: &str = "\
+usage:
+  toolbox-pack check-glibc [--max 2.34] FILE...
+      fail (naming the symbols) if an ELF file needs a glibc newer than --max
+  toolbox-pack function --binary FILE --out DIR [--max-glibc 2.34]
+      check FILE, install it as DIR/bootstrap (0755), write DIR/bootstrap.zip
+  toolbox-pack layer [--dict DIR] [--out DIR]
+      write OUT/opt/ from DICT (defaults dict, target/layer), zip it into
+      OUT/toolbox-jieba.zip; the last stdout line is the zip's path
+  toolbox-pack zip --out FILE DIR
+      reproducible zip of every file under DIR (paths relative to DIR)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match command.as_str() {
+        "check-glibc" => check_glibc(rest),
+        "function" => function(rest),
+        "layer" => layer(rest),
+        "zip" => zip_dir(rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => Err(Failure::Usage(format!("unknown command {other:?}"))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("toolbox-pack: {message}\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(message)) => {
+            eprintln!("toolbox-pack: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Failed(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Failed(message)
+    }
+}
+
+/// `--name value` options (each allowed once) and positional arguments.
+struct Args {
+    options: Vec<(String, String)>,
+    positional: Vec<String>,
+}
+
+impl Args {
+    fn parse(args: &[String], known: &[&str]) -> Result<Self, Failure> {
+        let mut parsed = Args { options: Vec::new(), positional: Vec::new() };
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            if arg == "--" {
+                parsed.positional.extend(iter.by_ref().cloned());
+            } else if let Some(name) = arg.strip_prefix("--") {
+                let (name, value) = match name.split_once('=') {
+                    Some((n, v)) => (n.to_string(), v.to_string()),
+                    None => {
+                        let value = iter.next().ok_or_else(|| Failure::Usage(format!("--{name} needs a value")))?;
+                        (name.to_string(), value.clone())
+                    }
+                };
+                if !known.contains(&name.as_str()) {
+                    return Err(Failure::Usage(format!("unknown option --{name}")));
+                }
+                if parsed.options.iter().any(|(n, _)| *n == name) {
+                    return Err(Failure::Usage(format!("--{name} given twice")));
+                }
+                parsed.options.push((name, value));
+            } else {
+                parsed.positional.push(arg.clone());
+            }
+        }
+        Ok(parsed)
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.options.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    fn require(&self, name: &str) -> Result<&str, Failure> {
+        self.get(name).ok_or_else(|| Failure::Usage(format!("--{name} is required")))
+    }
+
+    fn glibc(&self, name: &str) -> Result<GlibcVersion, Failure> {
+        GlibcVersion::parse(self.get(name).unwrap_or(AL2023_GLIBC))
+            .map_err(|e| Failure::Usage(format!("--{name}: {e}")))
+    }
+}
+
+fn check_glibc(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["max"])?;
+    let max = args.glibc("max")?;
+    if args.positional.is_empty() {
+        return Err(Failure::Usage("check-glibc needs at least one FILE".into()));
+    }
+    let mut failures = Vec::new();
+    for file in &args.positional {
+        match check_glibc_file(Path::new(file), &max) {
+            Ok(Some(newest)) => println!("{file}: ok, needs glibc {newest} (allowed: {max})"),
+            Ok(None) => println!("{file}: ok, needs no versioned glibc symbol"),
+            Err(message) => failures.push(message),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed(failures.join("\n")))
+    }
+}
+
+fn function(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["binary", "out", "max-glibc"])?;
+    if !args.positional.is_empty() {
+        return Err(Failure::Usage(format!("unexpected argument {:?}", args.positional[0])));
+    }
+    let max = args.glibc("max-glibc")?;
+    let built = package_function(Path::new(args.require("binary")?), Path::new(args.require("out")?), &max)?;
+    let glibc = built.glibc.map_or("none".to_string(), |v| v.to_string());
+    eprintln!("  {} ({} bytes zipped, needs glibc {glibc} <= {max})", built.zip.display(), built.zip_bytes);
+    println!("{}", built.zip.display());
+    Ok(())
+}
+
+fn layer(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["dict", "out"])?;
+    if !args.positional.is_empty() {
+        return Err(Failure::Usage(format!("unexpected argument {:?}", args.positional[0])));
+    }
+    let dict = PathBuf::from(args.get("dict").unwrap_or("dict"));
+    let out = PathBuf::from(args.get("out").unwrap_or("target/layer"));
+    let built = build_layer(&dict, &out)?;
+    println!("layer version {}", built.version);
+    println!("layer tree {}", built.tree.display());
+    println!("layer zip {} bytes", built.zip_bytes);
+    println!("{}", built.zip.display());
+    Ok(())
+}
+
+fn zip_dir(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["out"])?;
+    let [dir] = args.positional.as_slice() else {
+        return Err(Failure::Usage("zip needs exactly one DIR".into()));
+    };
+    let out = Path::new(args.require("out")?);
+    let bytes = zip::write_zip(zip::dir_entries(Path::new(dir))?)?;
+    zip::write_atomically(out, &bytes)?;
+    println!("{}", out.display());
+    Ok(())
+}

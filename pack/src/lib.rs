@@ -1,0 +1,92 @@
+//! Packaging for Lambda: the function zips (`bootstrap`, mode 0755), the
+//! layer tree and its zip, and the glibc check every bootstrap must pass.
+//! Every archive is byte-for-byte reproducible: see [`zip`].
+
+pub mod glibc;
+pub mod zip;
+
+use std::path::{Path, PathBuf};
+
+use glibc::GlibcVersion;
+use zip::Entry;
+
+/// The glibc of the `provided.al2023` runtime.
+pub const AL2023_GLIBC: &str = "2.34";
+
+/// The layer zip's file name under the output directory.
+pub const LAYER_ZIP: &str = "toolbox-jieba.zip";
+
+/// What [`build_layer`] produced.
+#[derive(Debug)]
+pub struct LayerBuild {
+    pub version: String,
+    /// `<out>/opt`: exactly what Lambda unpacks under `/opt`.
+    pub tree: PathBuf,
+    /// `<out>/toolbox-jieba.zip`, entries relative to `opt/`.
+    pub zip: PathBuf,
+    pub zip_bytes: u64,
+}
+
+/// Writes `<out>/opt/` from `dict_dir` (via [`toolbox_layer::assemble`]) and
+/// zips it into `<out>/toolbox-jieba.zip`. `<out>/opt` is recreated from
+/// scratch so nothing stale ends up in the zip.
+pub fn build_layer(dict_dir: &Path, out: &Path) -> Result<LayerBuild, String> {
+    let tree = out.join("opt");
+    if tree.exists() {
+        std::fs::remove_dir_all(&tree).map_err(|e| format!("cannot clear {}: {e}", tree.display()))?;
+    }
+    let manifest = toolbox_layer::assemble(dict_dir, &tree).map_err(|e| e.to_string())?;
+    let bytes = zip::write_zip(zip::dir_entries(&tree)?)?;
+    let zip = out.join(LAYER_ZIP);
+    zip::write_atomically(&zip, &bytes)?;
+    Ok(LayerBuild { version: manifest.version, tree, zip, zip_bytes: bytes.len() as u64 })
+}
+
+/// Reads `path` and checks it needs no glibc newer than `max`; returns the
+/// newest glibc it does need.
+pub fn check_glibc_file(path: &Path, max: &GlibcVersion) -> Result<Option<GlibcVersion>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let deps = glibc::dependencies(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    glibc::check(&deps, max).map_err(|violations| {
+        let mut message = format!("{}: needs a glibc newer than {max}:", path.display());
+        for v in violations {
+            message.push_str(&format!("\n  {v}"));
+        }
+        message
+    })
+}
+
+/// What [`package_function`] produced.
+#[derive(Debug)]
+pub struct FunctionBuild {
+    pub bootstrap: PathBuf,
+    pub zip: PathBuf,
+    pub zip_bytes: u64,
+    pub glibc: Option<GlibcVersion>,
+}
+
+/// Checks `binary` against `max_glibc`, installs it as `<out>/bootstrap`
+/// (mode 0755) and writes `<out>/bootstrap.zip` holding just that file.
+pub fn package_function(binary: &Path, out: &Path, max_glibc: &GlibcVersion) -> Result<FunctionBuild, String> {
+    let glibc = check_glibc_file(binary, max_glibc)?;
+    let data = std::fs::read(binary).map_err(|e| format!("{}: cannot read: {e}", binary.display()))?;
+    let bootstrap = out.join("bootstrap");
+    zip::write_atomically(&bootstrap, &data)?;
+    set_executable(&bootstrap)?;
+    let bytes = zip::write_zip(vec![Entry::new("bootstrap", 0o755, data)])?;
+    let zip = out.join("bootstrap.zip");
+    zip::write_atomically(&zip, &bytes)?;
+    Ok(FunctionBuild { bootstrap, zip, zip_bytes: bytes.len() as u64, glibc })
+}
+
+#[cfg(unix)]
+fn set_executable(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("cannot chmod {}: {e}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn set_executable(_: &Path) -> Result<(), String> {
+    Ok(())
+}

@@ -72,3 +72,90 @@ pub fn with_body(mut event: Value, content_type: Option<&str>, body: &str) -> Va
     }
     event
 }
+
+/// A one-instance Lambda Runtime API on 127.0.0.1 for tests that run a real
+/// `bootstrap`: hands out the queued events on `/invocation/next` and records
+/// every POST (`/response`, `/error`, `/init/error`) with its body.
+pub struct FakeRuntimeApi {
+    pub address: String,
+    posts: std::sync::mpsc::Receiver<(String, Value)>,
+}
+
+impl FakeRuntimeApi {
+    pub fn start(events: Vec<Value>) -> FakeRuntimeApi {
+        use std::io::{BufRead, BufReader, Read, Write};
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let address = listener.local_addr().unwrap().to_string();
+        let (sender, posts) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut events = events.into_iter().enumerate();
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                // One request per connection is enough for lambda_runtime and our init-error report;
+                // keep-alive connections are served in a loop.
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let mut parts = line.split_whitespace();
+                    let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                    let mut length = 0;
+                    loop {
+                        let mut header = String::new();
+                        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                            break;
+                        }
+                        if let Some((name, value)) = header.split_once(':') {
+                            if name.eq_ignore_ascii_case("content-length") {
+                                length = value.trim().parse().unwrap_or(0);
+                            }
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        break;
+                    }
+                    if method == "GET" {
+                        let Some((n, event)) = events.next() else { return };
+                        let body = event.to_string();
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: request-{n}\r\n\
+                             Lambda-Runtime-Deadline-Ms: 32503680000000\r\n\
+                             Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:test\r\n\
+                             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes()));
+                    } else {
+                        let _ = stream.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}");
+                        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        if sender.send((path, body)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        FakeRuntimeApi { address, posts }
+    }
+
+    /// The next POST the function made (path, JSON body), waiting up to `seconds`.
+    pub fn next_post(&self, seconds: u64) -> Option<(String, Value)> {
+        self.posts.recv_timeout(std::time::Duration::from_secs(seconds)).ok()
+    }
+
+    /// A command for `bootstrap` with the environment Lambda sets, pointed at this API.
+    pub fn command(&self, bootstrap: &Path) -> std::process::Command {
+        let mut command = std::process::Command::new(bootstrap);
+        command
+            .env("AWS_LAMBDA_RUNTIME_API", &self.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "test")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .stdin(std::process::Stdio::null());
+        command
+    }
+}

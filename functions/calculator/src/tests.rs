@@ -171,7 +171,11 @@ fn documented_differences_from_the_python_handler() {
     let event = with_body(fixture("calculator/rest-v1.json"), Some("application/json"), r#"{"num1": 1e400}"#);
     let answer = ask(event);
     assert_eq!(answer.status, 400);
-    assert!(answer.body["error"].as_str().is_some_and(|e| e.starts_with("body is not valid JSON")), "{:?}", answer.body);
+    assert!(
+        answer.body["error"].as_str().is_some_and(|e| e.starts_with("body is not valid JSON")),
+        "{:?}",
+        answer.body
+    );
 }
 
 #[test]

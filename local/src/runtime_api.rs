@@ -1,0 +1,204 @@
+//! The Lambda Runtime API (2018-06-01) one instance's bootstrap talks to.
+//!
+//! Every instance gets its own server on an ephemeral 127.0.0.1 port, so a
+//! request is always about that instance: no routing, and a misbehaving
+//! process can only confuse its own server. Everything it sends is checked;
+//! nonsense gets a 4xx, never a crash.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, Mutex as AsyncMutex};
+use tokio::task::JoinHandle;
+
+/// Largest response or error a function may post: Lambda's 6 MB limit for
+/// synchronous invocations.
+pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+
+/// One event handed to the bootstrap by `/invocation/next`.
+#[derive(Debug)]
+pub struct Invocation {
+    pub request_id: String,
+    pub deadline_ms: u128,
+    pub function_arn: String,
+    pub trace_id: String,
+    pub body: Bytes,
+}
+
+/// What the bootstrap told us, in order.
+#[derive(Debug)]
+pub enum ApiEvent {
+    /// The runtime asked for the next event (the first one ends init).
+    Next(Instant),
+    Response {
+        request_id: String,
+        body: Bytes,
+    },
+    Error {
+        request_id: String,
+        error_type: Option<String>,
+        body: Bytes,
+    },
+    InitError {
+        error_type: Option<String>,
+        body: Bytes,
+    },
+    /// A response or error larger than Lambda accepts.
+    TooLarge {
+        request_id: String,
+    },
+    /// Something that is not the Runtime API: logged, then ignored.
+    Garbage(String),
+}
+
+struct Shared {
+    events: mpsc::UnboundedSender<ApiEvent>,
+    invocations: AsyncMutex<mpsc::Receiver<Invocation>>,
+    /// The request id handed out by the last `/next`, until answered.
+    current: Mutex<Option<String>>,
+}
+
+pub struct RuntimeApi {
+    pub addr: SocketAddr,
+    pub invocations: mpsc::Sender<Invocation>,
+    pub events: mpsc::UnboundedReceiver<ApiEvent>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl RuntimeApi {
+    pub async fn start() -> std::io::Result<RuntimeApi> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (invocations, invocations_rx) = mpsc::channel(1);
+        let shared = Arc::new(Shared {
+            events: events_tx,
+            invocations: AsyncMutex::new(invocations_rx),
+            current: Mutex::new(None),
+        });
+        let task = tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                connections.spawn(async move {
+                    let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+        Ok(RuntimeApi { addr, invocations, events, task })
+    }
+}
+
+fn reply(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert("content-type", "application/json".parse().expect("static header"));
+    response
+}
+
+fn error_reply(status: StatusCode, error_type: &str, message: &str) -> Response<Full<Bytes>> {
+    reply(status, json!({ "errorType": error_type, "errorMessage": message }))
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let error_type =
+        req.headers().get("lambda-runtime-function-error-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let Some(rest) = path.strip_prefix("/2018-06-01/runtime/") else {
+        let _ = shared.events.send(ApiEvent::Garbage(format!("{method} {path}")));
+        return Ok(error_reply(StatusCode::NOT_FOUND, "InvalidRequest", "not a Runtime API path"));
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    match (method, parts.as_slice()) {
+        (Method::GET, ["invocation", "next"]) => {
+            let _ = shared.events.send(ApiEvent::Next(Instant::now()));
+            // One event at a time: a second concurrent /next waits its turn.
+            let invocation = shared.invocations.lock().await.recv().await;
+            let Some(inv) = invocation else {
+                return Ok(error_reply(StatusCode::GONE, "ShutDown", "the instance is shutting down"));
+            };
+            *shared.current.lock().expect("poisoned") = Some(inv.request_id.clone());
+            let mut response = Response::new(Full::new(inv.body));
+            let headers = response.headers_mut();
+            let pairs = [
+                ("lambda-runtime-aws-request-id", inv.request_id),
+                ("lambda-runtime-deadline-ms", inv.deadline_ms.to_string()),
+                ("lambda-runtime-invoked-function-arn", inv.function_arn),
+                ("lambda-runtime-trace-id", inv.trace_id),
+                ("content-type", "application/json".into()),
+            ];
+            for (name, value) in pairs {
+                if let Ok(value) = value.parse() {
+                    headers.insert(name, value);
+                }
+            }
+            Ok(response)
+        }
+        (Method::POST, ["invocation", request_id, kind @ ("response" | "error")]) => {
+            let request_id = (*request_id).to_owned();
+            let known = shared.current.lock().expect("poisoned").as_deref() == Some(request_id.as_str());
+            if !known {
+                let _ = shared.events.send(ApiEvent::Garbage(format!("{kind} for unknown request id {request_id:?}")));
+                return Ok(error_reply(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequestID",
+                    "unknown or already answered request id",
+                ));
+            }
+            let body = match Limited::new(req.into_body(), MAX_RESPONSE_BYTES).collect().await {
+                Ok(body) => body.to_bytes(),
+                Err(_) => {
+                    shared.current.lock().expect("poisoned").take();
+                    let _ = shared.events.send(ApiEvent::TooLarge { request_id });
+                    return Ok(error_reply(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "RequestEntityTooLarge",
+                        &format!("Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
+                    ));
+                }
+            };
+            shared.current.lock().expect("poisoned").take();
+            let event = if *kind == "response" {
+                ApiEvent::Response { request_id, body }
+            } else {
+                ApiEvent::Error { request_id, error_type, body }
+            };
+            let _ = shared.events.send(event);
+            Ok(reply(StatusCode::ACCEPTED, json!({ "status": "OK" })))
+        }
+        (Method::POST, ["init", "error"]) => {
+            let body = match Limited::new(req.into_body(), MAX_RESPONSE_BYTES).collect().await {
+                Ok(body) => body.to_bytes(),
+                Err(_) => Bytes::from_static(b"{\"errorMessage\":\"init error too large\"}"),
+            };
+            let _ = shared.events.send(ApiEvent::InitError { error_type, body });
+            Ok(reply(StatusCode::ACCEPTED, json!({ "status": "OK" })))
+        }
+        (method, _) => {
+            let _ = shared.events.send(ApiEvent::Garbage(format!("{method} {path}")));
+            Ok(error_reply(StatusCode::NOT_FOUND, "InvalidRequest", "unknown Runtime API call"))
+        }
+    }
+}

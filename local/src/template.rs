@@ -1,0 +1,785 @@
+//! Reads an AWS SAM template: its functions (with Globals applied) and the
+//! API routes their `HttpApi` / `Api` events declare.
+//!
+//! Intrinsic functions are resolved the way a deploy would, as far as one
+//! machine can: `Ref` to parameters (their defaults or `--parameter` values)
+//! and pseudo parameters, `Fn::Sub`, `Fn::Join`, `Fn::If` with the template's
+//! `Conditions`, `Fn::Select`, `Fn::Split`, `Fn::FindInMap`, `Fn::Base64`.
+//! A `Ref`/`Fn::GetAtt` to a resource yields a stand-in (its logical id or a
+//! fake ARN): nothing is deployed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine;
+use serde_json::{Map, Value};
+
+use crate::yaml;
+
+/// The account id used in ARNs and request contexts (AWS's documentation one).
+pub const ACCOUNT_ID: &str = "123456789012";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payload {
+    /// API Gateway REST API (`Api` events, or `HttpApi` with format 1.0).
+    V1,
+    /// HTTP API payload format 2.0.
+    V2,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<i64>,
+    pub allow_credentials: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Function {
+    /// Logical id in the template, e.g. `HelloFunction`.
+    pub logical_id: String,
+    /// Directory under `functions/` and name of the built bootstrap.
+    pub name: String,
+    /// `AWS_LAMBDA_FUNCTION_NAME`: `FunctionName` if set, else the logical id.
+    pub function_name: String,
+    pub memory_mb: u64,
+    pub timeout_s: f64,
+    pub handler: String,
+    pub runtime: String,
+    pub environment: BTreeMap<String, String>,
+    /// `ReservedConcurrentExecutions`, the per-function concurrency cap.
+    pub reserved_concurrency: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// Index into [`Template::functions`].
+    pub function: usize,
+    /// Upper-case method, or `None` for `ANY`.
+    pub method: Option<String>,
+    /// `/segment`, `/hello/{name}`, `/{proxy+}`, or `$default`.
+    pub path: String,
+    pub payload: Payload,
+    /// The API's stage name as it appears in request contexts.
+    pub stage: String,
+    pub cors: Option<Cors>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Template {
+    pub functions: Vec<Function>,
+    pub routes: Vec<Route>,
+}
+
+/// Inputs a deploy would supply: parameter values and the region.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub region: String,
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context { region: "us-east-1".into(), parameters: BTreeMap::new() }
+    }
+}
+
+impl Template {
+    pub fn load(path: &Path, context: &Context) -> Result<Template, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Template::parse(&text, context).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str, context: &Context) -> Result<Template, String> {
+        let doc = yaml::parse(text)?;
+        let resolver = Resolver::new(&doc, context);
+        let resources = doc.get("Resources").and_then(Value::as_object).ok_or("the template has no Resources")?;
+        let globals = doc.get("Globals").cloned().unwrap_or(Value::Null);
+        let global_function = globals.get("Function").cloned().unwrap_or(Value::Null);
+
+        let mut template = Template::default();
+        for (logical_id, resource) in resources {
+            if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            if let Some(condition) = resource.get("Condition").and_then(Value::as_str) {
+                if !resolver.condition(condition)? {
+                    continue;
+                }
+            }
+            let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
+            let prop = |key: &str| -> Result<Option<Value>, String> {
+                match props.get(key).or_else(|| global_function.get(key)) {
+                    Some(v) => resolver.resolve(v),
+                    None => Ok(None),
+                }
+            };
+            let memory_mb = match prop("MemorySize")? {
+                Some(v) => number(&v).ok_or(format!("{logical_id}: MemorySize is not a number"))? as u64,
+                None => 128,
+            };
+            let timeout_s = match prop("Timeout")? {
+                Some(v) => number(&v).ok_or(format!("{logical_id}: Timeout is not a number"))?,
+                None => 3.0,
+            };
+            if !(128..=10240).contains(&memory_mb) {
+                return Err(format!("{logical_id}: MemorySize {memory_mb} is outside Lambda's 128..10240 MB"));
+            }
+            if !(timeout_s > 0.0 && timeout_s <= 900.0) {
+                return Err(format!("{logical_id}: Timeout {timeout_s} is outside Lambda's 1..900 seconds"));
+            }
+            let mut environment = BTreeMap::new();
+            for source in [global_function.get("Environment"), props.get("Environment")].into_iter().flatten() {
+                let Some(vars) = resolver.resolve(source)? else { continue };
+                if let Some(vars) = vars.get("Variables").and_then(Value::as_object) {
+                    for (k, v) in vars {
+                        environment.insert(k.clone(), scalar_string(v));
+                    }
+                }
+            }
+            let metadata = resource.get("Metadata").cloned().unwrap_or(Value::Null);
+            let code_uri = prop("CodeUri")?.and_then(|v| v.as_str().map(str::to_owned));
+            // A makefile build (SAM runs `make build-<LogicalId>`) usually
+            // shares one CodeUri between functions: it names none of them.
+            let makefile = metadata.get("BuildMethod").and_then(Value::as_str) == Some("makefile");
+            let name = function_dir(
+                logical_id,
+                metadata.get("ToolboxFunction").and_then(Value::as_str),
+                code_uri.as_deref().filter(|_| !makefile),
+            );
+            let function_name =
+                prop("FunctionName")?.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| logical_id.clone());
+            let handler = prop("Handler")?.map(|v| scalar_string(&v)).unwrap_or_else(|| "bootstrap".into());
+            let runtime = prop("Runtime")?.map(|v| scalar_string(&v)).unwrap_or_else(|| "provided.al2023".into());
+            let reserved_concurrency =
+                prop("ReservedConcurrentExecutions")?.and_then(|v| number(&v)).map(|n| n as usize);
+
+            let index = template.functions.len();
+            template.functions.push(Function {
+                logical_id: logical_id.clone(),
+                name,
+                function_name,
+                memory_mb,
+                timeout_s,
+                handler,
+                runtime,
+                environment,
+                reserved_concurrency,
+            });
+
+            let Some(events) = props.get("Events").and_then(Value::as_object) else { continue };
+            for (event_id, event) in events {
+                let kind = event.get("Type").and_then(Value::as_str).unwrap_or("");
+                let event_props = match event.get("Properties") {
+                    Some(p) => resolver.resolve(p)?.unwrap_or(Value::Null),
+                    None => Value::Null,
+                };
+                let path = event_props.get("Path").and_then(Value::as_str).map(str::to_owned);
+                let method = event_props.get("Method").and_then(Value::as_str).map(str::to_ascii_uppercase);
+                let method = match method.as_deref() {
+                    None | Some("ANY") | Some("X-AMAZON-APIGATEWAY-ANY-METHOD") => None,
+                    Some(m) => Some(m.to_owned()),
+                };
+                match kind {
+                    "HttpApi" => {
+                        let api = event_props.get("ApiId").and_then(ref_target).and_then(|id| resources.get(&id));
+                        let payload = match event_props
+                            .get("PayloadFormatVersion")
+                            .or_else(|| api.and_then(|a| a.pointer("/Properties/PayloadFormatVersion")))
+                        {
+                            Some(v) if scalar_string(v) == "1.0" => Payload::V1,
+                            _ => Payload::V2,
+                        };
+                        let cors_source = api
+                            .and_then(|a| a.pointer("/Properties/CorsConfiguration"))
+                            .or_else(|| globals.pointer("/HttpApi/CorsConfiguration"));
+                        let cors = match cors_source {
+                            Some(c) => http_api_cors(&resolver.resolve(c)?.unwrap_or(Value::Null)),
+                            None => None,
+                        };
+                        let stage = api
+                            .and_then(|a| a.pointer("/Properties/StageName"))
+                            .and_then(|s| resolver.resolve(s).ok().flatten())
+                            .map(|s| scalar_string(&s))
+                            .unwrap_or_else(|| "$default".into());
+                        template.routes.push(Route {
+                            function: index,
+                            method: if path.is_none() { None } else { method },
+                            path: path.unwrap_or_else(|| "$default".into()),
+                            payload,
+                            stage,
+                            cors,
+                        });
+                    }
+                    "Api" => {
+                        let path = path.ok_or(format!("{logical_id}: Api event {event_id} has no Path"))?;
+                        let api = event_props.get("RestApiId").and_then(ref_target).and_then(|id| resources.get(&id));
+                        let cors_source =
+                            api.and_then(|a| a.pointer("/Properties/Cors")).or_else(|| globals.pointer("/Api/Cors"));
+                        let cors = match cors_source {
+                            Some(c) => rest_api_cors(&resolver.resolve(c)?.unwrap_or(Value::Null)),
+                            None => None,
+                        };
+                        let stage = api
+                            .and_then(|a| a.pointer("/Properties/StageName"))
+                            .and_then(|s| resolver.resolve(s).ok().flatten())
+                            .map(|s| scalar_string(&s))
+                            .unwrap_or_else(|| "Prod".into());
+                        template.routes.push(Route {
+                            function: index,
+                            method,
+                            path,
+                            payload: Payload::V1,
+                            stage,
+                            cors,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(template)
+    }
+
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.name == name || f.logical_id == name || f.function_name == name)
+    }
+}
+
+/// The function's directory under `functions/`: `Metadata.ToolboxFunction`,
+/// else the last component of `CodeUri` (`functions/hello`,
+/// `target/lambda/hello/`; not for makefile builds), else the logical id
+/// minus `Function`, kebab-cased (`RandomImageFunction` → `random-image`).
+fn function_dir(logical_id: &str, metadata: Option<&str>, code_uri: Option<&str>) -> String {
+    if let Some(name) = metadata.filter(|n| !n.is_empty()) {
+        return name.to_owned();
+    }
+    if let Some(uri) = code_uri {
+        let trimmed = uri.trim_end_matches('/');
+        let last = trimmed.rsplit('/').next().unwrap_or("");
+        let last =
+            if last.ends_with(".zip") || last == "bootstrap" { trimmed.rsplit('/').nth(1).unwrap_or("") } else { last };
+        if !last.is_empty() && last != "." && last != ".." && !uri.starts_with("s3://") {
+            return last.to_owned();
+        }
+    }
+    let base = logical_id.strip_suffix("Function").filter(|b| !b.is_empty()).unwrap_or(logical_id);
+    let mut out = String::new();
+    for (i, c) in base.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+fn ref_target(value: &Value) -> Option<String> {
+    match value {
+        Value::Object(m) => m.get("Ref").and_then(Value::as_str).map(str::to_owned),
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn scalar_string(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn string_list(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items.iter().map(scalar_string).collect(),
+        Some(Value::String(s)) => s.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `Globals.HttpApi.CorsConfiguration` / `HttpApi.CorsConfiguration`:
+/// `true` allows everything, an object names what is allowed.
+fn http_api_cors(value: &Value) -> Option<Cors> {
+    match value {
+        Value::Bool(true) => Some(Cors {
+            allow_origins: vec!["*".into()],
+            allow_methods: vec!["*".into()],
+            allow_headers: vec!["*".into()],
+            ..Cors::default()
+        }),
+        Value::Object(m) => Some(Cors {
+            allow_origins: string_list(m.get("AllowOrigins")),
+            allow_methods: string_list(m.get("AllowMethods")),
+            allow_headers: string_list(m.get("AllowHeaders")),
+            expose_headers: string_list(m.get("ExposeHeaders")),
+            max_age: m.get("MaxAge").and_then(number).map(|n| n as i64),
+            allow_credentials: m.get("AllowCredentials").and_then(Value::as_bool).unwrap_or(false),
+        }),
+        _ => None,
+    }
+}
+
+/// `Globals.Api.Cors` / `Api.Cors`: a quoted origin string (`"'*'"`) or an
+/// object whose values are quoted header values, as SAM writes them.
+fn rest_api_cors(value: &Value) -> Option<Cors> {
+    let unquote = |v: &Value| scalar_string(v).trim().trim_matches('\'').to_owned();
+    match value {
+        Value::String(_) => Some(Cors {
+            allow_origins: vec![unquote(value)],
+            allow_methods: vec!["*".into()],
+            allow_headers: vec!["*".into()],
+            ..Cors::default()
+        }),
+        Value::Object(m) => {
+            let list = |key: &str| {
+                m.get(key)
+                    .map(|v| unquote(v).split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                    .unwrap_or_default()
+            };
+            Some(Cors {
+                allow_origins: list("AllowOrigin"),
+                allow_methods: list("AllowMethods"),
+                allow_headers: list("AllowHeaders"),
+                expose_headers: Vec::new(),
+                max_age: m.get("MaxAge").and_then(|v| unquote(v).parse().ok()),
+                allow_credentials: m.get("AllowCredentials").and_then(Value::as_bool).unwrap_or(false),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Evaluates intrinsic functions against the template's Parameters,
+/// Conditions and Mappings.
+struct Resolver<'a> {
+    doc: &'a Value,
+    context: &'a Context,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(doc: &'a Value, context: &'a Context) -> Self {
+        Resolver { doc, context }
+    }
+
+    /// `Ok(None)` is `AWS::NoValue`: the key disappears.
+    fn resolve(&self, value: &Value) -> Result<Option<Value>, String> {
+        self.resolve_depth(value, 0)
+    }
+
+    fn resolve_depth(&self, value: &Value, depth: usize) -> Result<Option<Value>, String> {
+        if depth > 64 {
+            return Err("intrinsic functions nested too deeply".into());
+        }
+        let d = depth + 1;
+        match value {
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    if let Some(v) = self.resolve_depth(item, d)? {
+                        out.push(v);
+                    }
+                }
+                Ok(Some(Value::Array(out)))
+            }
+            Value::Object(map) if map.len() == 1 => {
+                let (key, arg) = map.iter().next().expect("one entry");
+                match key.as_str() {
+                    "Ref" => self.reference(arg.as_str().ok_or("Ref takes a name")?),
+                    "Fn::GetAtt" => {
+                        let parts = match arg {
+                            Value::Array(p) => p.iter().map(scalar_string).collect::<Vec<_>>(),
+                            Value::String(s) => s.splitn(2, '.').map(str::to_owned).collect(),
+                            _ => return Err("Fn::GetAtt takes [resource, attribute]".into()),
+                        };
+                        Ok(Some(Value::String(self.get_att(&parts.join(".")))))
+                    }
+                    "Fn::Sub" => self.sub(arg, d).map(|s| Some(Value::String(s))),
+                    "Fn::Join" => {
+                        let args = self.resolve_list(arg, d)?;
+                        let [sep, items] = args.as_slice() else {
+                            return Err("Fn::Join takes [separator, list]".into());
+                        };
+                        let items = items.as_array().ok_or("Fn::Join needs a list")?;
+                        Ok(Some(Value::String(
+                            items.iter().map(scalar_string).collect::<Vec<_>>().join(&scalar_string(sep)),
+                        )))
+                    }
+                    "Fn::If" => {
+                        let args = arg.as_array().ok_or("Fn::If takes [condition, then, else]")?;
+                        let [cond, then, other] = args.as_slice() else {
+                            return Err("Fn::If takes [condition, then, else]".into());
+                        };
+                        let cond = cond.as_str().ok_or("Fn::If needs a condition name")?;
+                        self.resolve_depth(if self.condition(cond)? { then } else { other }, d)
+                    }
+                    "Fn::Select" => {
+                        let args = self.resolve_list(arg, d)?;
+                        let [index, items] = args.as_slice() else {
+                            return Err("Fn::Select takes [index, list]".into());
+                        };
+                        let index = number(index).ok_or("Fn::Select index is not a number")? as usize;
+                        Ok(items.as_array().and_then(|a| a.get(index)).cloned())
+                    }
+                    "Fn::Split" => {
+                        let args = self.resolve_list(arg, d)?;
+                        let [sep, text] = args.as_slice() else {
+                            return Err("Fn::Split takes [separator, text]".into());
+                        };
+                        let sep = scalar_string(sep);
+                        let text = scalar_string(text);
+                        Ok(Some(Value::Array(text.split(sep.as_str()).map(|p| Value::String(p.into())).collect())))
+                    }
+                    "Fn::FindInMap" => {
+                        let args = self.resolve_list(arg, d)?;
+                        let keys: Vec<String> = args.iter().map(scalar_string).collect();
+                        let [map, top, second] = keys.as_slice() else {
+                            return Err("Fn::FindInMap takes [map, key, key]".into());
+                        };
+                        let found = self
+                            .doc
+                            .get("Mappings")
+                            .and_then(|m| m.get(map))
+                            .and_then(|m| m.get(top))
+                            .and_then(|m| m.get(second));
+                        found.cloned().map(Some).ok_or_else(|| format!("Fn::FindInMap: {map}.{top}.{second} not found"))
+                    }
+                    "Fn::Base64" => {
+                        let text = self.resolve_depth(arg, d)?.map(|v| scalar_string(&v)).unwrap_or_default();
+                        Ok(Some(Value::String(base64::engine::general_purpose::STANDARD.encode(text))))
+                    }
+                    "Fn::Equals" | "Fn::And" | "Fn::Or" | "Fn::Not" | "Condition" => {
+                        Ok(Some(Value::Bool(self.evaluate(value, d)?)))
+                    }
+                    _ => {
+                        let mut out = Map::new();
+                        if let Some(v) = self.resolve_depth(arg, d)? {
+                            out.insert(key.clone(), v);
+                        }
+                        Ok(Some(Value::Object(out)))
+                    }
+                }
+            }
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    if let Some(v) = self.resolve_depth(v, d)? {
+                        out.insert(k.clone(), v);
+                    }
+                }
+                Ok(Some(Value::Object(out)))
+            }
+            other => Ok(Some(other.clone())),
+        }
+    }
+
+    fn resolve_list(&self, arg: &Value, depth: usize) -> Result<Vec<Value>, String> {
+        match self.resolve_depth(arg, depth)? {
+            Some(Value::Array(items)) => Ok(items),
+            _ => Err("expected a list".into()),
+        }
+    }
+
+    fn reference(&self, name: &str) -> Result<Option<Value>, String> {
+        let pseudo = match name {
+            "AWS::Region" => Some(self.context.region.clone()),
+            "AWS::AccountId" => Some(ACCOUNT_ID.into()),
+            "AWS::StackName" => Some("toolbox-local".into()),
+            "AWS::StackId" => Some(format!(
+                "arn:aws:cloudformation:{}:{ACCOUNT_ID}:stack/toolbox-local/00000000-0000-0000-0000-000000000000",
+                self.context.region
+            )),
+            "AWS::Partition" => Some("aws".into()),
+            "AWS::URLSuffix" => Some("amazonaws.com".into()),
+            "AWS::NoValue" => return Ok(None),
+            _ => None,
+        };
+        if let Some(value) = pseudo {
+            return Ok(Some(Value::String(value)));
+        }
+        if let Some(param) = self.doc.get("Parameters").and_then(|p| p.get(name)) {
+            let is_list = param
+                .get("Type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t == "CommaDelimitedList" || t.starts_with("List<"));
+            let value = |text: String| {
+                if is_list {
+                    let items = if text.is_empty() {
+                        Vec::new()
+                    } else {
+                        text.split(',').map(|p| Value::String(p.trim().into())).collect()
+                    };
+                    Value::Array(items)
+                } else {
+                    Value::String(text)
+                }
+            };
+            if let Some(v) = self.context.parameters.get(name) {
+                return Ok(Some(value(v.clone())));
+            }
+            return match param.get("Default") {
+                Some(default) => Ok(Some(value(scalar_string(default)))),
+                None => Err(format!("parameter {name} has no Default: pass --parameter {name}=VALUE")),
+            };
+        }
+        if self.doc.get("Resources").and_then(|r| r.get(name)).is_some() {
+            return Ok(Some(Value::String(name.to_owned())));
+        }
+        Err(format!("Ref to unknown name {name}"))
+    }
+
+    fn get_att(&self, path: &str) -> String {
+        match path.split_once('.') {
+            Some((resource, "Arn")) => {
+                format!("arn:aws:lambda:{}:{ACCOUNT_ID}:function:{resource}", self.context.region)
+            }
+            _ => path.to_owned(),
+        }
+    }
+
+    fn sub(&self, arg: &Value, depth: usize) -> Result<String, String> {
+        let (text, vars) = match arg {
+            Value::String(s) => (s.clone(), Map::new()),
+            Value::Array(items) if !items.is_empty() => {
+                let text = items[0].as_str().ok_or("Fn::Sub takes a string")?.to_owned();
+                let vars = match items.get(1) {
+                    Some(v) => match self.resolve_depth(v, depth)? {
+                        Some(Value::Object(m)) => m,
+                        _ => Map::new(),
+                    },
+                    None => Map::new(),
+                };
+                (text, vars)
+            }
+            _ => return Err("Fn::Sub takes a string or [string, variables]".into()),
+        };
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                rest = "";
+                break;
+            };
+            let name = &after[..end];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+            } else if let Some(v) = vars.get(name) {
+                out.push_str(&scalar_string(v));
+            } else if name.contains('.') && !name.starts_with("AWS::") {
+                out.push_str(&self.get_att(name));
+            } else {
+                out.push_str(&self.reference(name)?.map(|v| scalar_string(&v)).unwrap_or_default());
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn condition(&self, name: &str) -> Result<bool, String> {
+        let body =
+            self.doc.get("Conditions").and_then(|c| c.get(name)).ok_or_else(|| format!("unknown condition {name}"))?;
+        self.evaluate(body, 1)
+    }
+
+    fn evaluate(&self, value: &Value, depth: usize) -> Result<bool, String> {
+        if depth > 64 {
+            return Err("conditions nested too deeply".into());
+        }
+        let map = value.as_object().filter(|m| m.len() == 1).ok_or("a condition must be one function")?;
+        let (key, arg) = map.iter().next().expect("one entry");
+        let items = || arg.as_array().ok_or_else(|| format!("{key} takes a list"));
+        match key.as_str() {
+            "Condition" => self.condition(arg.as_str().ok_or("Condition takes a name")?),
+            "Fn::Equals" => {
+                let items = items()?;
+                let [a, b] = items.as_slice() else { return Err("Fn::Equals takes two values".into()) };
+                let a = self.resolve_depth(a, depth + 1)?.map(|v| scalar_string(&v));
+                let b = self.resolve_depth(b, depth + 1)?.map(|v| scalar_string(&v));
+                Ok(a == b)
+            }
+            "Fn::And" => {
+                for item in items()? {
+                    if !self.evaluate(item, depth + 1)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            "Fn::Or" => {
+                for item in items()? {
+                    if self.evaluate(item, depth + 1)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            "Fn::Not" => {
+                let items = items()?;
+                let [inner] = items.as_slice() else { return Err("Fn::Not takes one condition".into()) };
+                Ok(!self.evaluate(inner, depth + 1)?)
+            }
+            other => Err(format!("{other} is not a condition function")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Globals:
+  Function:
+    Runtime: provided.al2023
+    MemorySize: 128
+    Timeout: 3
+    Environment:
+      Variables:
+        GLOBAL_VAR: g
+        STAGE: !Ref Stage
+  HttpApi:
+    CorsConfiguration:
+      AllowOrigins: ['*']
+      AllowMethods: [GET, POST]
+Resources:
+  JiebaLayer:
+    Type: AWS::Serverless::LayerVersion
+  SegmentFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: makefile
+    Properties:
+      CodeUri: functions/segment/
+      Handler: bootstrap
+      MemorySize: !If [IsProd, 512, 256]
+      Layers: [!Ref JiebaLayer]
+      Environment:
+        Variables:
+          REGION_ARN: !Sub 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:x'
+          LAYER: !GetAtt JiebaLayer.Arn
+          LITERAL: !Sub '${!NotReplaced}'
+      Events:
+        Get:
+          Type: HttpApi
+          Properties: { Path: /segment, Method: get }
+        Post:
+          Type: HttpApi
+          Properties: { Path: /segment, Method: POST }
+        Rest:
+          Type: Api
+          Properties: { Path: '/v1/segment/{mode}', Method: any }
+  RandomImageFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Timeout: 10
+  Unused:
+    Type: AWS::Serverless::Function
+    Condition: IsProd
+    Properties: {}
+"#;
+
+    #[test]
+    fn reads_functions_with_globals_and_intrinsics() {
+        let t = Template::parse(SAMPLE, &Context::default()).unwrap();
+        assert_eq!(t.functions.len(), 2, "the IsProd-only function is skipped");
+        let f = t.function("segment").unwrap();
+        assert_eq!(f.logical_id, "SegmentFunction");
+        assert_eq!(f.memory_mb, 256);
+        assert_eq!(f.timeout_s, 3.0);
+        assert_eq!(f.environment["GLOBAL_VAR"], "g");
+        assert_eq!(f.environment["STAGE"], "dev");
+        assert_eq!(f.environment["REGION_ARN"], "arn:aws:lambda:us-east-1:123456789012:x");
+        assert_eq!(f.environment["LITERAL"], "${NotReplaced}");
+        assert!(f.environment["LAYER"].contains("JiebaLayer"));
+        let r = t.function("RandomImageFunction").unwrap();
+        assert_eq!(r.name, "random-image");
+        assert_eq!(r.timeout_s, 10.0);
+    }
+
+    #[test]
+    fn parameters_and_conditions_follow_overrides() {
+        let mut context = Context::default();
+        context.parameters.insert("Stage".into(), "prod".into());
+        let t = Template::parse(SAMPLE, &context).unwrap();
+        assert_eq!(t.functions.len(), 3);
+        assert_eq!(t.function("segment").unwrap().memory_mb, 512);
+    }
+
+    #[test]
+    fn reads_routes_payloads_and_cors() {
+        let t = Template::parse(SAMPLE, &Context::default()).unwrap();
+        let routes: Vec<_> = t.routes.iter().map(|r| (r.method.clone(), r.path.as_str(), r.payload)).collect();
+        assert!(routes.contains(&(Some("GET".into()), "/segment", Payload::V2)));
+        assert!(routes.contains(&(Some("POST".into()), "/segment", Payload::V2)));
+        assert!(routes.contains(&(None, "/v1/segment/{mode}", Payload::V1)));
+        let cors = t.routes.iter().find(|r| r.payload == Payload::V2).unwrap().cors.clone().unwrap();
+        assert_eq!(cors.allow_origins, vec!["*"]);
+        assert_eq!(cors.allow_methods, vec!["GET", "POST"]);
+    }
+
+    #[test]
+    fn function_directories() {
+        assert_eq!(function_dir("X", Some("segment"), Some("elsewhere/")), "segment");
+        assert_eq!(function_dir("X", None, Some("target/lambda/hello/")), "hello");
+        assert_eq!(function_dir("X", None, Some("target/lambda/hello/bootstrap.zip")), "hello");
+        assert_eq!(function_dir("RandomImageFunction", None, Some(".")), "random-image");
+        assert_eq!(function_dir("Hello", None, None), "hello");
+    }
+
+    #[test]
+    fn reads_the_repository_template() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        let t = Template::load(&path, &Context::default()).unwrap();
+        let mut names: Vec<&str> = t.functions.iter().map(|f| f.name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["calculator", "hello", "random-image", "segment"]);
+        for f in &t.functions {
+            assert_eq!((f.memory_mb, f.timeout_s, f.handler.as_str()), (128, 3.0, "bootstrap"), "{}", f.name);
+            assert!(t.routes.iter().any(|r| t.functions[r.function].name == f.name), "{} has no route", f.name);
+        }
+        let hello = t.routes.iter().find(|r| r.path == "/hello").unwrap();
+        assert_eq!(hello.payload, Payload::V2);
+        assert!(hello.cors.as_ref().is_some_and(|c| c.allow_origins == ["*"]));
+    }
+
+    #[test]
+    fn list_parameters() {
+        let text = "Parameters:\n  Ids: {Type: CommaDelimitedList, Default: 'a,b'}\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Environment:\n        Variables:\n          X: !Join ['+', !Ref Ids]\n          Y: !Select [1, !Ref Ids]\n";
+        let t = Template::parse(text, &Context::default()).unwrap();
+        assert_eq!(t.functions[0].environment["X"], "a+b");
+        assert_eq!(t.functions[0].environment["Y"], "b");
+    }
+
+    #[test]
+    fn bad_limits_are_refused() {
+        let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {MemorySize: 64}\n";
+        assert!(Template::parse(text, &Context::default()).unwrap_err().contains("MemorySize"));
+        let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {Timeout: 0}\n";
+        assert!(Template::parse(text, &Context::default()).unwrap_err().contains("Timeout"));
+    }
+}

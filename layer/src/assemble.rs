@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{FileEntry, Manifest, DICT_FILE, MANIFEST_FILE};
+use crate::manifest::{FileEntry, Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
 use crate::{LAYER_FORMAT, LAYER_NAME, LAYER_SEMVER, LAYER_SUBDIR};
 
 #[derive(Debug)]
@@ -19,17 +19,21 @@ impl std::error::Error for AssembleError {}
 /// Writes the layer tree (what Lambda unpacks under `/opt`) into `out_dir`
 /// from the sources in `dict_dir`, and returns its manifest.
 ///
+/// `dict/dict.txt` is kept as shipped (the source of record, and what
+/// `dict/dict.bin`'s header names by crc32); functions map `dict/dict.bin`.
+///
 /// Only the layer's own files are written and they depend only on the
 /// sources, so two runs over the same `dict/` produce identical trees.
 pub fn assemble(dict_dir: &Path, out_dir: &Path) -> Result<Manifest, AssembleError> {
     let source = dict_dir.join("dict.txt");
     let dict = std::fs::read(&source).map_err(|e| AssembleError(format!("cannot read {}: {e}", source.display())))?;
-    // Refuse a dictionary jieba cannot load now, not at every cold start.
-    jieba_rs::Jieba::with_dict(&mut dict.as_slice())
+    // Parse the dictionary now, once, not at every cold start.
+    let compiled = crate::compile::compile(&dict)
         .map_err(|e| AssembleError(format!("{} does not parse as a jieba dictionary: {e}", source.display())))?;
 
     let mut files = BTreeMap::new();
     files.insert(DICT_FILE.to_string(), FileEntry::describe(&dict, true));
+    files.insert(COMPILED_DICT_FILE.to_string(), FileEntry::describe(&compiled, false));
     let manifest = Manifest {
         name: LAYER_NAME.to_string(),
         format: LAYER_FORMAT,
@@ -42,6 +46,7 @@ pub fn assemble(dict_dir: &Path, out_dir: &Path) -> Result<Manifest, AssembleErr
         std::fs::remove_dir_all(&root).map_err(|e| io_error(&root, e))?;
     }
     write(&root.join(DICT_FILE), &dict)?;
+    write(&root.join(COMPILED_DICT_FILE), &compiled)?;
     write(&root.join(MANIFEST_FILE), manifest.to_json().as_bytes())?;
     Ok(manifest)
 }

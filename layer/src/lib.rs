@@ -1,20 +1,27 @@
 //! The jieba Lambda layer, seen from a function.
 //!
 //! Lambda unpacks a layer's zip under `/opt`; this crate knows the tree it
-//! expects there ([`LAYER_SUBDIR`]), checks the layer's manifest, and loads the
-//! dictionary into a [`Tokenizer`] once per process (at cold start, in the init
-//! phase). `TOOLBOX_LAYER_DIR` replaces `/opt` for local runs and tests.
+//! expects there ([`LAYER_SUBDIR`]), checks the layer's manifest, and maps the
+//! compiled dictionary into a [`Tokenizer`] once per process (at cold start,
+//! in the init phase). `TOOLBOX_LAYER_DIR` replaces `/opt` for local runs and tests.
 //!
-//! [`assemble`] is the other side: it writes that tree from `dict/` at build time.
+//! [`assemble`] is the other side: at build time it compiles `dict/dict.txt`
+//! into `dict/dict.bin` ([`format`]: a double-array trie, log-frequencies,
+//! tags and jieba's HMM, mapped as is, so cold start parses nothing) and
+//! writes the tree. Segmentation reproduces jieba-rs 0.11 token for token.
 
 mod assemble;
+mod compile;
+pub mod format;
 mod location;
 mod manifest;
+mod segment;
 mod tokenizer;
 
 pub use assemble::{assemble, AssembleError};
+pub use compile::compile;
 pub use location::{layer_dir, LAYER_DIR_ENV, LAYER_SUBDIR};
-pub use manifest::{FileEntry, Manifest, DICT_FILE, MANIFEST_FILE};
+pub use manifest::{FileEntry, Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
 pub use tokenizer::{LayerError, Mode, Tag, Token, Tokenizer};
 
 /// The layer's name, as published and as written in its manifest.
@@ -22,7 +29,7 @@ pub const LAYER_NAME: &str = "toolbox-jieba";
 
 /// The on-disk format a function built from this crate can read. A layer whose
 /// manifest names another format is refused at init, by name.
-pub const LAYER_FORMAT: u32 = 1;
+pub const LAYER_FORMAT: u32 = 2;
 
 /// This crate's version: the semver part of the layer's content version.
 pub const LAYER_SEMVER: &str = env!("CARGO_PKG_VERSION");

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The jieba dictionary's path relative to `<layer dir>/toolbox/`.
 pub const DICT_FILE: &str = "dict/dict.txt";
+/// The compiled dictionary functions map (see [`crate::format`]), relative to `<layer dir>/toolbox/`.
+pub const COMPILED_DICT_FILE: &str = "dict/dict.bin";
 
 /// `manifest.json`: what the layer holds and which version it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

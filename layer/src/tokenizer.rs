@@ -1,10 +1,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use jieba_rs::{Jieba, TokenizeMode};
 use once_cell::sync::OnceCell;
 
-use crate::manifest::{FileEntry, Manifest, DICT_FILE, MANIFEST_FILE};
+use crate::format::Header;
+use crate::manifest::{Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
+use crate::segment::{search_tokens, tag_of, with_scratch, Dag, Dict, Piece, Segmenter};
 use crate::{layer_dir, LAYER_FORMAT, LAYER_NAME, LAYER_SEMVER, LAYER_SUBDIR};
 
 /// Why the layer could not be loaded: always names the path and what this
@@ -66,9 +67,10 @@ pub struct Tag<'a> {
     pub tag: &'a str,
 }
 
-/// The shared tokenizer: the layer's dictionary, loaded once.
+/// The shared tokenizer: the layer's compiled dictionary, mapped once.
 pub struct Tokenizer {
-    jieba: Jieba,
+    file: memmap2::Mmap,
+    header: Header,
     version: String,
 }
 
@@ -82,6 +84,12 @@ impl Tokenizer {
     }
 
     /// Loads the layer found in `layer_dir` (the directory standing for `/opt`).
+    ///
+    /// Reads the manifest, maps `dict/dict.bin` and checks its header: magic
+    /// number, format, length, header crc32, the shape of every section, and
+    /// that it was compiled from the `dict.txt` this manifest describes. The
+    /// dictionary itself is not read, so this costs a few pages whatever its
+    /// size; [`Tokenizer::verify`] checks the whole file.
     pub fn load(layer_dir: &Path) -> Result<Tokenizer, LayerError> {
         let root = layer_dir.join(LAYER_SUBDIR);
         let manifest_path = root.join(MANIFEST_FILE);
@@ -100,18 +108,49 @@ impl Tokenizer {
                 ),
             ));
         }
+        let listed = |name: &str| {
+            manifest.files.get(name).ok_or_else(|| fail(&manifest_path, format!("manifest lists no {name}")))
+        };
+        let expected = listed(COMPILED_DICT_FILE)?;
+        let source = listed(DICT_FILE)?;
 
-        let dict_path = root.join(DICT_FILE);
-        let expected = manifest
-            .files
-            .get(DICT_FILE)
-            .ok_or_else(|| fail(&manifest_path, format!("manifest lists no {DICT_FILE}")))?;
-        let contents = std::fs::read(&dict_path).map_err(|e| fail(&dict_path, format!("cannot read dictionary: {e}")))?;
-        check_file(&contents, expected, &manifest.version).map_err(|problem| fail(&dict_path, problem))?;
+        let path = root.join(COMPILED_DICT_FILE);
+        let file = std::fs::File::open(&path).map_err(|e| fail(&path, format!("cannot open dictionary: {e}")))?;
+        let found = file.metadata().map_err(|e| fail(&path, format!("cannot stat dictionary: {e}")))?.len();
+        if found != expected.bytes {
+            let what = if found < expected.bytes { "truncated" } else { "longer than expected" };
+            return Err(fail(
+                &path,
+                format!("dictionary {what}: {found} bytes, layer {} says {}", manifest.version, expected.bytes),
+            ));
+        }
+        // SAFETY: the layer is read-only under /opt and nothing in this
+        // process writes it; every read of the map is bounds-checked, so even
+        // a file changed underneath cannot cause undefined behaviour beyond
+        // odd segmentation.
+        let file =
+            unsafe { memmap2::Mmap::map(&file) }.map_err(|e| fail(&path, format!("cannot map dictionary: {e}")))?;
+        if file.as_ptr() as usize % 8 != 0 {
+            return Err(fail(&path, "dictionary mapped at a misaligned address".into()));
+        }
+        let header = Header::parse(&file).map_err(|problem| fail(&path, problem))?;
+        if header.source_crc32 != source.crc32 || header.source_len != source.bytes {
+            return Err(fail(
+                &path,
+                format!(
+                    "compiled from another dict.txt (crc32 {:08x}, {} bytes) than layer {} lists (crc32 {:08x}, {} bytes): \
+                     stale or mixed layer, rebuild it",
+                    header.source_crc32, header.source_len, manifest.version, source.crc32, source.bytes
+                ),
+            ));
+        }
+        Ok(Tokenizer { file, header, version: manifest.version })
+    }
 
-        let jieba = Jieba::with_dict(&mut contents.as_slice())
-            .map_err(|e| fail(&dict_path, format!("dictionary does not parse: {e}")))?;
-        Ok(Tokenizer { jieba, version: manifest.version })
+    /// Reads the whole compiled dictionary and checks its crc32 (load only
+    /// checks the header): for tests, builds and offline checks.
+    pub fn verify(&self) -> Result<(), String> {
+        self.header.verify_body(&self.file)
     }
 
     /// The loaded layer's content version (`<semver>+<hash>`).
@@ -119,37 +158,40 @@ impl Tokenizer {
         &self.version
     }
 
+    fn dict(&self) -> Dict<'_> {
+        Dict::new(&self.file, &self.header)
+    }
+
     /// Words of `text` in `mode`; concatenated, `Default` words give back `text`.
     pub fn cut<'a>(&self, text: &'a str, mode: Mode, hmm: bool) -> Vec<Token<'a>> {
-        let tokens = match mode {
-            Mode::Default => self.jieba.tokenize(text, TokenizeMode::Default, hmm),
-            Mode::Search => self.jieba.tokenize(text, TokenizeMode::Search, hmm),
-            Mode::All => self.jieba.cut_all(text),
-        };
-        tokens.into_iter().map(|t| Token { word: t.word, start: t.start, end: t.end }).collect()
+        let dict = self.dict();
+        let mut tokens = Vec::with_capacity((text.len() / 2).min(1 << 12));
+        with_scratch(|scratch| {
+            let mut segmenter = Segmenter::new(&dict, scratch);
+            match mode {
+                Mode::Default => segmenter.cut(text, hmm, &mut |piece: Piece<'a>, _: &Dag| {
+                    tokens.push(Token { word: piece.word, start: piece.start, end: piece.start + piece.chars })
+                }),
+                Mode::Search => {
+                    segmenter.cut(text, hmm, &mut |piece: Piece<'a>, dag: &Dag| search_tokens(&piece, dag, &mut tokens))
+                }
+                Mode::All => segmenter.cut_all(text, &mut tokens),
+            }
+        });
+        tokens
     }
 
-    /// Precise-mode words with their part-of-speech tags.
+    /// Precise-mode words with their part-of-speech tags (from the
+    /// dictionary; a word it lacks is `m` if its letters are digits, `eng`
+    /// if it has ASCII letters, else `x`, as jieba-rs without its POS model).
     pub fn tag<'a>(&'a self, text: &'a str, hmm: bool) -> Vec<Tag<'a>> {
-        self.jieba.tag(text, hmm).into_iter().map(|t| Tag { word: t.word, tag: t.tag }).collect()
+        let dict = self.dict();
+        let mut tags = Vec::with_capacity((text.len() / 2).min(1 << 12));
+        let mut words = Vec::with_capacity(tags.capacity());
+        with_scratch(|scratch| {
+            Segmenter::new(&dict, scratch).cut(text, hmm, &mut |piece: Piece<'a>, _: &Dag| words.push(piece.word))
+        });
+        tags.extend(words.into_iter().map(|word| Tag { word, tag: tag_of(&dict, word) }));
+        tags
     }
-}
-
-fn check_file(contents: &[u8], expected: &FileEntry, layer_version: &str) -> Result<(), String> {
-    let found = contents.len() as u64;
-    if found != expected.bytes {
-        let what = if found < expected.bytes { "truncated" } else { "longer than expected" };
-        return Err(format!(
-            "dictionary {what}: {found} bytes, layer {layer_version} says {}",
-            expected.bytes
-        ));
-    }
-    let actual = FileEntry::describe(contents, expected.entries.is_some());
-    if actual.crc32 != expected.crc32 {
-        return Err(format!(
-            "dictionary is corrupt or from another layer version: crc32 {:08x}, layer {layer_version} says {:08x}",
-            actual.crc32, expected.crc32
-        ));
-    }
-    Ok(())
 }

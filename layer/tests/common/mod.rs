@@ -1,0 +1,120 @@
+//! Shared by the layer's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use toolbox_layer::Tokenizer;
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A layer assembled from the real `dict/`, loaded once per test binary.
+pub fn tokenizer() -> &'static Tokenizer {
+    static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
+    TOKENIZER.get_or_init(|| {
+        let layer = scratch_dir("full-layer");
+        toolbox_layer::assemble(&repo().join("dict"), &layer).expect("assemble the layer");
+        Tokenizer::load(&layer).expect("load the layer")
+    })
+}
+
+/// The reference: jieba-rs on the same `dict.txt`.
+pub fn oracle() -> &'static jieba_rs::Jieba {
+    static ORACLE: OnceLock<jieba_rs::Jieba> = OnceLock::new();
+    ORACLE.get_or_init(|| {
+        let dict = std::fs::read(repo().join("dict/dict.txt")).expect("read dict.txt");
+        jieba_rs::Jieba::with_dict(&mut dict.as_slice()).expect("jieba-rs loads dict.txt")
+    })
+}
+
+/// A fresh directory under cargo's per-target temporary directory.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("layer-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// A deterministic xorshift generator: property tests without a framework.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// A string of up to `max_chars` characters drawn from the kinds of text
+    /// the segmenter treats differently: common and rare CJK, CJK outside
+    /// the HMM's range, extension ideographs, ASCII letters and digits, the
+    /// connectors and symbols jieba keeps in blocks, punctuation, whitespace
+    /// including `\r\n`, emoji, other scripts, and arbitrary scalar values.
+    pub fn text(&mut self, max_chars: usize) -> String {
+        const COMMON: &str = "我来到北京清华大学他了网易杭研大厦南京市长江大桥的是在不一有人这中出个们和上也说要就";
+        const PIECES: &[&str] = &[
+            "+",
+            "#",
+            "&",
+            ".",
+            "_",
+            "%",
+            "-",
+            "\r\n",
+            "\r",
+            "\n",
+            "\t",
+            " ",
+            "，",
+            "。",
+            "！",
+            "😀",
+            "👨‍👩‍👧",
+            "🎉",
+            "\u{200d}",
+            "\u{301}",
+            "\u{3000}",
+            "\u{feff}",
+            "\u{fffd}",
+            "\0",
+        ];
+        let len = self.below(max_chars + 1);
+        let mut s = String::new();
+        for _ in 0..len {
+            match self.below(12) {
+                0..=3 => s.push(COMMON.chars().nth(self.below(COMMON.chars().count())).unwrap_or('我')),
+                4 => s.push(char::from_u32(0x4E00 + self.below(0x51D6) as u32).unwrap_or('中')),
+                5 => s.push(char::from_u32(0x9FD6 + self.below(0x2A) as u32).unwrap_or('鿖')),
+                6 => s.push(
+                    ['\u{3400}', '\u{4DB5}', '\u{F900}', '\u{20000}', '\u{2A6D6}', '\u{2F800}', '\u{30000}']
+                        [self.below(7)],
+                ),
+                7 => s.push((b'a' + self.below(26) as u8) as char),
+                8 => s.push((b'0' + self.below(10) as u8) as char),
+                9 => s.push_str(PIECES[self.below(PIECES.len())]),
+                10 => s.push(['ア', 'я', 'ب', '한', 'Ａ', '１', 'é'][self.below(7)]),
+                _ => {
+                    let mut c = char::from_u32(self.below(0x11_0000) as u32);
+                    while c.is_none() {
+                        c = char::from_u32(self.below(0x11_0000) as u32);
+                    }
+                    s.push(c.unwrap_or('?'));
+                }
+            }
+        }
+        s
+    }
+}

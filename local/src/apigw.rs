@@ -174,7 +174,10 @@ impl Router {
     }
 }
 
-fn match_segments(compiled: &Compiled, parts: &[&str]) -> Option<(Vec<(String, String)>, usize, bool)> {
+/// Path parameters, how many literal segments matched, and whether a greedy one did.
+type Matched = (Vec<(String, String)>, usize, bool);
+
+fn match_segments(compiled: &Compiled, parts: &[&str]) -> Option<Matched> {
     if compiled.default {
         return Some((Vec::new(), 0, true));
     }

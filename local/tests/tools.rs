@@ -1,0 +1,176 @@
+//! Every tool of the repository's template.yaml, through the runner over
+//! real HTTP on 127.0.0.1, and through `toolbox-local invoke`.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{built, reports, Runner};
+use serde_json::{json, Value};
+
+fn template() -> std::path::PathBuf {
+    built().repo.join("template.yaml")
+}
+
+#[test]
+fn every_tool_answers_through_the_runner() {
+    let runner = Runner::start(&template(), &[]);
+
+    let hello = runner.get("/hello");
+    assert_eq!(hello.status, 200, "{}", runner.log());
+    assert_eq!(hello.json(), json!({"message": "hello world"}));
+    assert!(hello.header("apigw-requestid").is_some());
+
+    let calc = runner.request(
+        "POST",
+        "/calculator",
+        &[("content-type", "application/json")],
+        br#"{"num1": 6, "num2": 7, "operator": "multiply"}"#,
+    );
+    assert_eq!(calc.status, 200, "{}", calc.text());
+    assert_eq!(calc.json()["result"], json!(42.0));
+    let calc = runner.get("/calculator?num1=1&num2=0&operator=divide");
+    assert_eq!(calc.status / 100, 4, "division by zero is the caller's error: {}", calc.text());
+
+    let image = runner.get("/random-image");
+    assert_eq!(image.status, 200);
+    assert!(image.json()["imageUrl"].as_str().is_some_and(|u| u.starts_with("https://")), "{}", image.text());
+
+    // The dictionary comes from the layer the runner points TOOLBOX_LAYER_DIR at.
+    let segment =
+        runner.get("/segment?text=%E6%88%91%E6%9D%A5%E5%88%B0%E5%8C%97%E4%BA%AC%E6%B8%85%E5%8D%8E%E5%A4%A7%E5%AD%A6");
+    assert_eq!(segment.status, 200, "{}\n{}", segment.text(), runner.log());
+    assert_eq!(segment.json()["words"], json!(["我", "来到", "北京", "清华大学"]));
+    let segment = runner.request(
+        "POST",
+        "/segment",
+        &[("content-type", "application/json; charset=utf-8")],
+        "{\"text\": \"他来到了网易杭研大厦\"}".as_bytes(),
+    );
+    assert_eq!(segment.status, 200, "{}", segment.text());
+    assert!(segment.json()["words"].as_array().is_some_and(|w| w.len() > 3));
+
+    for name in ["hello", "calculator", "random-image", "segment"] {
+        let (count, cold) = reports(&runner.log(), name);
+        assert!(count >= 1, "no REPORT for {name}:\n{}", runner.log());
+        assert_eq!(cold, 1, "{name} should have started exactly one instance:\n{}", runner.log());
+    }
+    let log = runner.log();
+    let report = log.lines().find(|l| l.starts_with("[hello] REPORT RequestId: ")).unwrap();
+    for field in ["Duration: ", "Billed Duration: ", "Memory Size: 128 MB", "Max Memory Used: ", "Init Duration: "] {
+        assert!(report.contains(field), "{field} missing from {report}");
+    }
+}
+
+#[test]
+fn warm_instances_are_reused() {
+    let runner = Runner::start(&template(), &[]);
+    for _ in 0..3 {
+        assert_eq!(runner.get("/hello").status, 200);
+    }
+    let (count, cold) = reports(&runner.log(), "hello");
+    assert_eq!((count, cold), (3, 1), "one cold start, then warm:\n{}", runner.log());
+    let log = runner.log();
+    let second = log.lines().filter(|l| l.starts_with("[hello] REPORT")).nth(1).unwrap();
+    assert!(!second.contains("Init Duration"), "{second}");
+}
+
+#[test]
+fn api_gateway_errors_and_cors() {
+    let runner = Runner::start(&template(), &[]);
+
+    let missing = runner.get("/no/such/route");
+    assert_eq!((missing.status, missing.json()), (404, json!({"message": "Not Found"})));
+    let wrong_method = runner.request("DELETE", "/hello", &[], b"");
+    assert_eq!(wrong_method.status, 404);
+
+    // The template's Globals.HttpApi.CorsConfiguration.
+    let preflight = runner.request(
+        "OPTIONS",
+        "/segment",
+        &[("Origin", "https://somewhere.example"), ("Access-Control-Request-Method", "POST")],
+        b"",
+    );
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert!(preflight.header("access-control-allow-methods").is_some_and(|m| m.contains("POST")));
+    assert_eq!(preflight.header("access-control-max-age"), Some("600"));
+    let cors = runner.request("GET", "/hello", &[("Origin", "https://somewhere.example")], b"");
+    assert_eq!(cors.header("access-control-allow-origin"), Some("*"));
+
+    // Over API Gateway's 10 MB payload limit: 413 without reading the body.
+    let big = runner
+        .raw(b"POST /segment HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 11000000\r\n\r\n")
+        .expect("an answer");
+    assert_eq!(big.status, 413);
+    assert_eq!(big.json(), json!({"message": "Request Entity Too Large"}));
+    // Just over the limit, actually sent.
+    let body = vec![b'a'; 10 * 1024 * 1024 + 1];
+    let mut raw = format!("POST /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n", body.len())
+        .into_bytes();
+    raw.extend_from_slice(&body);
+    raw.extend_from_slice(b"\r\n0\r\n\r\n");
+    if let Some(reply) = runner.raw(&raw) {
+        assert_eq!(reply.status, 413);
+    }
+
+    // Malformed HTTP gets a 400 (or a closed connection), never a crash.
+    for junk in
+        [&b"\x00\x01\x02garbage\r\n\r\n"[..], b"GET / HTTP/9.9\r\n\r\n", b"GET /hello HTTP/1.1\r\nBad Header\r\n\r\n"]
+    {
+        if let Some(reply) = runner.raw(junk) {
+            assert_eq!(reply.status / 100, 4, "{junk:?}");
+        }
+    }
+    assert_eq!(runner.get("/hello").status, 200, "still serving:\n{}", runner.log());
+}
+
+fn invoke(function: &str, event: Option<&str>, stdin: Option<&[u8]>) -> (bool, Value) {
+    let b = built();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_toolbox-local"));
+    command
+        .current_dir(&b.repo)
+        .args(["invoke", function, "--quiet", "--bin-dir"])
+        .arg(&b.bin_dir)
+        .arg("--layer-dir")
+        .arg(&b.layer_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(event) = event {
+        command.args(["--event", event]);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(bytes) = stdin {
+        input.write_all(bytes).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("invoke printed no JSON ({e}): {text}\n{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.success(), value)
+}
+
+#[test]
+fn invoke_runs_the_sample_events() {
+    for function in ["hello", "calculator", "random-image", "segment"] {
+        for kind in ["http-v2", "rest-v1"] {
+            let (ok, response) = invoke(function, Some(&format!("events/{function}/{kind}.json")), None);
+            assert!(ok, "{function} {kind}: {response}");
+            assert_eq!(response["statusCode"], 200, "{function} {kind}: {response}");
+        }
+        let (ok, response) = invoke(function, Some(&format!("events/{function}/direct.json")), None);
+        assert!(ok, "{function} direct: {response}");
+    }
+    let (ok, response) = invoke("segment", Some("-"), Some("{\"text\": \"我来到北京清华大学\"}".as_bytes()));
+    assert!(ok);
+    let words = if response.get("statusCode").is_some() {
+        serde_json::from_str::<Value>(response["body"].as_str().unwrap()).unwrap()["words"].clone()
+    } else {
+        response["words"].clone()
+    };
+    assert_eq!(words, json!(["我", "来到", "北京", "清华大学"]));
+}

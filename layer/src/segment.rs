@@ -69,15 +69,20 @@ impl<'a> Dict<'a> {
         0
     }
 
-    /// The child of trie slot `slot` on code `code` (non-zero): its slot and
-    /// the id of the word ending there (`NONE` if none).
+    /// The root's trie node, as [`Dict::child`] takes it.
     #[inline(always)]
-    fn child(&self, slot: u32, code: u32) -> Option<(u32, u32)> {
-        let base = *self.slots.get(3 * slot as usize)?;
-        let t = base.wrapping_add(code);
+    fn root(&self) -> Node {
+        Node { slot: 0, base: self.slots.first().copied().unwrap_or(0) }
+    }
+
+    /// The child of `node` on code `code` (non-zero), and the id of the word
+    /// ending there (`NONE` if none).
+    #[inline(always)]
+    fn child(&self, node: Node, code: u32) -> Option<(Node, u32)> {
+        let t = node.base.wrapping_add(code);
         let entry = self.slots.get(3 * t as usize..3 * t as usize + 3)?;
-        if entry[1] == slot && t != 0 {
-            Some((t, entry[2]))
+        if entry[1] == node.slot && t != 0 {
+            Some((Node { slot: t, base: entry[0] }, entry[2]))
         } else {
             None
         }
@@ -85,12 +90,32 @@ impl<'a> Dict<'a> {
 
     /// The id of `word` if it is in the dictionary.
     fn lookup(&self, word: &str) -> Option<u32> {
-        let mut slot = 0;
+        let mut node = self.root();
         let mut id = NONE;
         for c in word.chars() {
-            (slot, id) = self.child(slot, self.code(c))?;
+            (node, id) = self.child(node, self.code(c))?;
         }
         (id != NONE && (id as usize) < self.log_freqs.len()).then_some(id)
+    }
+
+    /// Calls `found(end, word id)` for every dictionary word starting at
+    /// `codes[pos]`, shortest first (`end` is the index after its last character).
+    #[inline(always)]
+    fn words_at(&self, codes: &[u32], pos: usize, mut found: impl FnMut(usize, u32)) {
+        let words = self.log_freqs.len();
+        let mut node = self.root();
+        let mut j = pos;
+        while let Some(&code) = codes.get(j) {
+            if code == 0 {
+                break;
+            }
+            let Some((next, word)) = self.child(node, code) else { break };
+            j += 1;
+            if (word as usize) < words {
+                found(j, word);
+            }
+            node = next;
+        }
     }
 
     fn tag_name(&self, id: u32) -> &'a str {
@@ -119,6 +144,13 @@ impl<'a> Dict<'a> {
     fn hmm_param(&self, i: usize) -> f64 {
         self.hmm_params.get(i).copied().unwrap_or(MIN_FLOAT)
     }
+}
+
+/// A trie slot and its base, carried along a walk so each step loads one entry.
+#[derive(Clone, Copy)]
+struct Node {
+    slot: u32,
+    base: u32,
 }
 
 /// jieba's blocks for precise and search mode: CJK, ASCII alphanumerics and `+#&._%-`.
@@ -281,21 +313,9 @@ impl<'d, 's> Segmenter<'d, 's> {
         codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
         dag.starts.clear();
         dag.edges.clear();
-        let words = dict.log_freqs.len();
-        let n = codes.len();
-        for pos in 0..n {
+        for pos in 0..codes.len() {
             dag.starts.push(dag.edges.len() as u32);
-            let mut slot = 0;
-            for (j, &code) in codes.iter().enumerate().skip(pos) {
-                if code == 0 {
-                    break;
-                }
-                let Some((next, word)) = dict.child(slot, code) else { break };
-                if (word as usize) < words {
-                    dag.edges.push((j as u32 + 1, word));
-                }
-                slot = next;
-            }
+            dict.words_at(codes, pos, |end, word| dag.edges.push((end as u32, word)));
         }
         dag.starts.push(dag.edges.len() as u32);
     }
@@ -565,13 +585,17 @@ impl<'d, 's> Segmenter<'d, 's> {
             let block = &text[pos..end];
             let n = self.scratch.chars.len();
             if matched {
-                self.build_dag();
+                let Scratch { chars, codes, .. } = &mut *self.scratch;
+                let dict = self.dict;
+                codes.clear();
+                codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
+                let byte_at = |idx: usize| chars.get(idx).map_or(block.len(), |&(offset, _)| offset as usize);
                 for x in 0..n {
-                    for &(y, _) in self.scratch.dag.edges(x) {
-                        let y = y as usize;
-                        let word = block.get(self.byte_at(block, x)..self.byte_at(block, y)).unwrap_or_default();
+                    let start = byte_at(x);
+                    dict.words_at(codes, x, |y, _| {
+                        let word = block.get(start..byte_at(y)).unwrap_or_default();
                         out.push(crate::Token { word, start: char_base + x, end: char_base + y });
-                    }
+                    });
                 }
             } else {
                 let chars = &self.scratch.chars;

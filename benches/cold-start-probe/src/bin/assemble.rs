@@ -1,0 +1,13 @@
+//! Writes the layer tree exactly as `scripts/build-layer` does (`toolbox_layer::assemble`).
+//! Usage: assemble <dict dir> <out dir>
+fn main() {
+    let dict = cold_start_probe::arg_path(1, "dict dir");
+    let out = cold_start_probe::arg_path(2, "out dir");
+    match toolbox_layer::assemble(&dict, &out) {
+        Ok(manifest) => println!("{}", manifest.version),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1)
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Packaging: the layer zip is reproducible and holds exactly the `opt/`
+//! tree, each function zip holds an executable `bootstrap`, and the glibc
+//! check passes at provided.al2023's 2.34 but can fail. Zips are read back
+//! with Python's `zipfile`, an implementation independent of ours.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::{built, describe, repo_root, run, scratch_dir, target_dir, FUNCTIONS};
+
+/// Extracts `zip` into `dest` with Python's zipfile (after `testzip()`, which
+/// checks every CRC) and returns each entry's name, unix mode and timestamp.
+fn python_unzip(zip: &Path, dest: &Path) -> Vec<Value> {
+    const SCRIPT: &str = r#"
+import json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    bad = z.testzip()
+    if bad is not None:
+        sys.exit("bad CRC in " + bad)
+    z.extractall(sys.argv[2])
+    print(json.dumps([{"name": i.filename, "mode": i.external_attr >> 16, "date": list(i.date_time),
+                       "size": i.file_size, "system": i.create_system} for i in z.infolist()]))
+"#;
+    let output = run(Command::new("python3").arg("-c").arg(SCRIPT).arg(zip).arg(dest));
+    assert!(output.status.success(), "python3 zipfile could not read {}: {}", zip.display(), describe(&output));
+    match serde_json::from_slice(&output.stdout).expect("zipfile listing is JSON") {
+        Value::Array(entries) => entries,
+        other => panic!("unexpected listing {other}"),
+    }
+}
+
+/// Every regular file under `dir`, by `/`-separated relative path.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let name = format!("{prefix}{}", entry.file_name().to_str().unwrap());
+            if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), &format!("{name}/"), out);
+            } else {
+                out.insert(name, std::fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, "", &mut out);
+    out
+}
+
+fn pack_binary() -> PathBuf {
+    built("release/toolbox-pack")
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[test]
+fn layer_zip_is_reproducible_and_holds_exactly_the_opt_tree() {
+    let dir = scratch_dir("layer-repro");
+    // Build once from dict/ with the script, once from a fresh copy (new
+    // mtimes, another path) through the library: the bytes must not care.
+    let first = dir.join("first");
+    let output = run(Command::new(repo_root().join("scripts/build-layer")).arg("--out").arg(&first));
+    assert!(output.status.success(), "scripts/build-layer failed: {}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let zip_a = first.join("toolbox-jieba.zip");
+    assert_eq!(stdout.lines().last(), Some(zip_a.to_str().unwrap()), "last stdout line is the zip path: {stdout}");
+    assert!(stdout.contains("layer version 0."), "prints the layer version: {stdout}");
+
+    let dict_copy = dir.join("dict-copy");
+    std::fs::create_dir_all(&dict_copy).unwrap();
+    for entry in std::fs::read_dir(repo_root().join("dict")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dict_copy.join(entry.file_name())).unwrap();
+    }
+    let second = toolbox_pack::build_layer(&dict_copy, &dir.join("second")).expect("layer builds");
+    let a = std::fs::read(&zip_a).unwrap();
+    let b = std::fs::read(&second.zip).unwrap();
+    assert!(a == b, "two builds of the same dictionary differ ({} vs {} bytes)", a.len(), b.len());
+
+    // The zip's entries are exactly the opt/ tree, paths relative to opt/.
+    let opt = first.join("opt");
+    let on_disk = tree(&opt);
+    assert!(
+        on_disk.contains_key("toolbox/manifest.json") && on_disk.contains_key("toolbox/dict/dict.txt"),
+        "{:?}",
+        on_disk.keys()
+    );
+    let unpacked = dir.join("unpacked");
+    let entries = python_unzip(&zip_a, &unpacked);
+    let names: Vec<&str> = entries.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = on_disk.keys().map(String::as_str).collect();
+    assert_eq!(names, expected, "entries, sorted, are the opt/ files");
+    assert!(tree(&unpacked) == on_disk, "unzipped contents differ from {}", opt.display());
+    for entry in &entries {
+        assert_eq!(entry["mode"], 0o100_644, "{entry}");
+        assert_eq!(entry["system"], 3, "made on unix: {entry}");
+        assert_eq!(entry["date"], serde_json::json!([1980, 1, 1, 0, 0, 0]), "fixed timestamp: {entry}");
+    }
+
+    // What the layer crate reads back is what was assembled.
+    let manifest = toolbox_layer::Manifest::read(&unpacked.join("toolbox/manifest.json")).unwrap();
+    assert_eq!(manifest.name, toolbox_layer::LAYER_NAME);
+    assert_eq!(manifest.version, second.version);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn layer_build_refuses_a_missing_dictionary_clearly() {
+    let dir = scratch_dir("layer-missing");
+    let output =
+        run(Command::new(pack_binary()).args(["layer", "--dict"]).arg(dir.join("nope")).arg("--out").arg(&dir));
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read") && stderr.contains("dict.txt"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.join("toolbox-jieba.zip").exists());
+}
+
+#[test]
+fn function_zips_hold_an_executable_bootstrap() {
+    let dir = scratch_dir("function-zips");
+    for function in FUNCTIONS {
+        let bootstrap = built(&format!("lambda/{function}/bootstrap"));
+        let zip = built(&format!("lambda/{function}/bootstrap.zip"));
+        let binary = std::fs::read(&bootstrap).unwrap();
+        assert_eq!(&binary[..4], b"\x7fELF", "{function}: bootstrap is an ELF executable");
+        assert_eq!(mode(&bootstrap), 0o755, "{function}: bootstrap file mode");
+        assert!(
+            binary == std::fs::read(target_dir().join("release").join(function)).unwrap(),
+            "{function}: bootstrap is the release binary"
+        );
+
+        let unpacked = dir.join(function);
+        let entries = python_unzip(&zip, &unpacked);
+        assert_eq!(entries.len(), 1, "{function}: {entries:?}");
+        assert_eq!(entries[0]["name"], "bootstrap");
+        assert_eq!(entries[0]["mode"], 0o100_755, "{function}: executable regular file");
+        assert!(std::fs::read(unpacked.join("bootstrap")).unwrap() == binary, "{function}: zipped bytes differ");
+
+        // Zipping the same binary again gives the same bytes.
+        let again =
+            toolbox_pack::zip::write_zip(vec![toolbox_pack::zip::Entry::new("bootstrap", 0o755, binary)]).unwrap();
+        assert!(again == std::fs::read(&zip).unwrap(), "{function}: zip is not reproducible");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_bootstrap_needs_at_most_glibc_2_34() {
+    let bootstraps: Vec<PathBuf> = FUNCTIONS.iter().map(|f| built(&format!("lambda/{f}/bootstrap"))).collect();
+    let output = run(Command::new(pack_binary()).args(["check-glibc", "--max", "2.34"]).args(&bootstraps));
+    assert!(output.status.success(), "{}", describe(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().filter(|l| l.contains(": ok")).count(), FUNCTIONS.len(), "{stdout}");
+
+    // The same through the library, which also shows they are dynamically
+    // linked against glibc (so the check had something to check).
+    let max = toolbox_pack::glibc::GlibcVersion::parse("2.34").unwrap();
+    for bootstrap in &bootstraps {
+        let needed = toolbox_pack::check_glibc_file(bootstrap, &max).unwrap();
+        assert!(needed.is_some(), "{}: no versioned glibc symbols found", bootstrap.display());
+    }
+}
+
+#[test]
+fn glibc_check_fails_below_what_the_bootstraps_need() {
+    let bootstrap = built("lambda/hello/bootstrap");
+    let output = run(Command::new(pack_binary()).args(["check-glibc", "--max", "2.33"]).arg(&bootstrap));
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // glibc 2.34 moved __libc_start_main (and libpthread) to GLIBC_2.34.
+    assert!(stderr.contains("GLIBC_2.34 (libc.so.6)"), "names the version: {stderr}");
+    assert!(stderr.contains("used by") && stderr.contains("__libc_start_main"), "names the symbols: {stderr}");
+    assert!(stderr.contains("newer than the allowed 2.33"), "{stderr}");
+
+    // scripts/check-glibc is the same command.
+    let script = run(Command::new(repo_root().join("scripts/check-glibc")).args(["--max", "2.33"]).arg(&bootstrap));
+    assert_eq!(script.status.code(), Some(1), "{}", describe(&script));
+}
+
+#[test]
+fn glibc_check_refuses_bad_input_clearly() {
+    let dir = scratch_dir("glibc-bad");
+    let text = dir.join("script.sh");
+    std::fs::write(&text, "#!/bin/sh\necho hi\n").unwrap();
+    let truncated = dir.join("truncated");
+    let hello = std::fs::read(built("lambda/hello/bootstrap")).unwrap();
+    std::fs::write(&truncated, &hello[..4096]).unwrap();
+    let cases = [
+        (vec![text.clone()], "not an ELF file"),
+        (vec![truncated], "truncated"),
+        (vec![dir.join("missing")], "cannot read"),
+    ];
+    for (files, message) in cases {
+        let output = run(Command::new(pack_binary()).arg("check-glibc").args(&files));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{files:?}: {}", describe(&output));
+        assert!(stderr.contains(message), "{files:?}: expected {message:?} in {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    // Usage errors exit 2 and say what is wrong.
+    for (args, message) in [
+        (vec!["check-glibc", "--max", "two"], "not a glibc version"),
+        (vec!["check-glibc"], "at least one FILE"),
+        (vec!["frobnicate"], "unknown command"),
+    ] {
+        let output = run(Command::new(pack_binary()).args(&args));
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", describe(&output));
+        assert!(String::from_utf8_lossy(&output.stderr).contains(message), "{args:?}: {}", describe(&output));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

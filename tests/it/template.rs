@@ -1,0 +1,315 @@
+//! template.yaml: cfn-lint 1.51 (with the SAM transform) accepts it and
+//! rejects a broken copy, `sam validate` accepts it, `sam build` builds it
+//! offline into a bootstrap per function plus the layer, and it declares what
+//! the issue asks (checked on the parsed template, conditions evaluated).
+//!
+//! Nothing here may reach AWS: the AWS tools get dummy credentials, an
+//! endpoint and a proxy on a closed 127.0.0.1 port, and sam's telemetry and
+//! version check are off.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+use crate::{describe, repo_root, run, scratch_dir, target_dir, venv_tool};
+
+fn template_path() -> PathBuf {
+    repo_root().join("template.yaml")
+}
+
+/// A command with an environment that cannot reach AWS or the internet.
+fn offline(program: &Path, scratch: &Path) -> Command {
+    let app_dir = scratch.join("sam-app-dir");
+    std::fs::create_dir_all(&app_dir).unwrap();
+    // A recent version check, so sam does not ask PyPI for a newer release.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    std::fs::write(
+        app_dir.join("metadata.json"),
+        json!({"lastVersionCheck": now, "telemetryEnabled": false}).to_string(),
+    )
+    .unwrap();
+    let mut command = Command::new(program);
+    command
+        .env("SAM_CLI_TELEMETRY", "0")
+        .env("__SAM_CLI_APP_DIR", &app_dir)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("CARGO_NET_OFFLINE", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN");
+    command
+}
+
+fn cfn_lint(template: &Path) -> std::process::Output {
+    run(Command::new(venv_tool("cfn-lint", "cfn-lint")).arg(template))
+}
+
+#[test]
+fn cfn_lint_accepts_the_template() {
+    let output = cfn_lint(&template_path());
+    assert!(output.status.success(), "cfn-lint template.yaml: {}", describe(&output));
+}
+
+#[test]
+fn cfn_lint_rejects_a_wrong_runtime_or_architecture() {
+    let dir = scratch_dir("cfn-lint-broken");
+    let original = std::fs::read_to_string(template_path()).unwrap();
+    let breakages = [
+        ("Runtime: provided.al2023", "Runtime: provided.al2099", "provided.al2099"),
+        ("\n    Architectures: [x86_64]\n", "\n    Architectures: [x86_65]\n", "x86_65"),
+        ("MemorySize: 128", "MemorySize: 64", "64"),
+    ];
+    for (from, to, named) in breakages {
+        assert_eq!(original.matches(from).count(), 1, "template.yaml should say {from:?} once (in Globals)");
+        let broken = dir.join(format!("broken-{named}.yaml"));
+        std::fs::write(&broken, original.replace(from, to)).unwrap();
+        let output = cfn_lint(&broken);
+        assert!(!output.status.success(), "cfn-lint accepted {to:?}: {}", describe(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains(named), "names {named}: {}", describe(&output));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sam_validate_accepts_the_template_offline() {
+    let dir = scratch_dir("sam-validate");
+    let output =
+        run(offline(&venv_tool("sam", "sam"), &dir).arg("validate").arg("-t").arg(template_path()).current_dir(&dir));
+    assert!(output.status.success(), "sam validate: {}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("is a valid SAM Template"), "{}", describe(&output));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sam_build_builds_every_function_and_the_layer_offline() {
+    let dir = scratch_dir("sam-build");
+    let build = dir.join("build");
+    let output = run(offline(&venv_tool("sam", "sam"), &dir)
+        .args(["build", "--template-file"])
+        .arg(template_path())
+        .arg("--build-dir")
+        .arg(&build)
+        .current_dir(&dir));
+    assert!(output.status.success(), "sam build: {}", describe(&output));
+
+    for (logical_id, function) in FUNCTION_IDS {
+        let bootstrap = build.join(logical_id).join("bootstrap");
+        let bytes =
+            std::fs::read(&bootstrap).unwrap_or_else(|e| panic!("{}: {e}\n{}", bootstrap.display(), describe(&output)));
+        assert_eq!(&bytes[..4], b"\x7fELF", "{logical_id}");
+        let installed = std::fs::read(target_dir().join("lambda").join(function).join("bootstrap")).unwrap();
+        assert!(bytes == installed, "{logical_id}: sam packaged something other than scripts/build's bootstrap");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&bootstrap).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "{logical_id}: bootstrap is executable");
+    }
+    let manifest = toolbox_layer::Manifest::read(&build.join("JiebaLayer/toolbox/manifest.json")).unwrap();
+    assert_eq!(manifest.name, "toolbox-jieba");
+    assert!(build.join("JiebaLayer/toolbox/dict/dict.txt").is_file());
+    // The built template points each resource at its build directory.
+    let built_template = std::fs::read_to_string(build.join("template.yaml")).unwrap();
+    assert!(built_template.contains("CodeUri: HelloFunction"), "{built_template}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const FUNCTION_IDS: [(&str, &str); 4] = [
+    ("HelloFunction", "hello"),
+    ("CalculatorFunction", "calculator"),
+    ("RandomImageFunction", "random-image"),
+    ("SegmentFunction", "segment"),
+];
+
+/// template.yaml as JSON, parsed by cfn-lint's decoder (it knows the `!Ref`
+/// short forms).
+fn parsed_template() -> Value {
+    const SCRIPT: &str = "import json, sys\nfrom cfnlint.decode import decode\n\
+        template, errors = decode(sys.argv[1])\nif errors: sys.exit(str(errors))\nprint(json.dumps(template))";
+    let output = run(Command::new(venv_tool("cfn-lint", "python")).arg("-c").arg(SCRIPT).arg(template_path()));
+    assert!(output.status.success(), "cannot parse template.yaml: {}", describe(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn template_declares_the_functions_layer_and_api() {
+    let t = parsed_template();
+    let globals = &t["Globals"]["Function"];
+    assert_eq!(globals["Runtime"], "provided.al2023");
+    assert_eq!(globals["Handler"], "bootstrap");
+    assert_eq!(globals["Architectures"], json!(["x86_64"]));
+    assert_eq!(globals["MemorySize"], 128);
+    assert_eq!(globals["Timeout"], 3);
+    assert_eq!(
+        globals["Layers"],
+        json!([{"Fn::If": ["CreateLayer", {"Ref": "JiebaLayer"}, {"Ref": "JiebaLayerArn"}]}])
+    );
+    assert!(t["Globals"]["HttpApi"]["CorsConfiguration"]["AllowOrigins"].is_array(), "CORS in Globals");
+
+    let resources = t["Resources"].as_object().unwrap();
+    for (logical_id, function) in FUNCTION_IDS {
+        let resource = &resources[logical_id];
+        assert_eq!(resource["Type"], "AWS::Serverless::Function", "{logical_id}");
+        assert_eq!(resource["Metadata"]["BuildMethod"], "makefile", "{logical_id}");
+        let mut routes: Vec<(String, String)> = resource["Properties"]["Events"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|event| {
+                assert_eq!(event["Type"], "HttpApi", "{logical_id}");
+                let p = &event["Properties"];
+                (p["Method"].as_str().unwrap().to_string(), p["Path"].as_str().unwrap().to_string())
+            })
+            .collect();
+        routes.sort();
+        let path = format!("/{function}");
+        assert_eq!(routes, vec![("GET".to_string(), path.clone()), ("POST".to_string(), path)], "{logical_id}");
+    }
+    assert_eq!(
+        resources["RandomImageFunction"]["Properties"]["Environment"]["Variables"]["IMAGE_URLS"],
+        json!({"Ref": "ImageUrls"})
+    );
+    assert_eq!(t["Parameters"]["ImageUrls"]["Default"], "");
+
+    let layer = &resources["JiebaLayer"];
+    assert_eq!(layer["Type"], "AWS::Serverless::LayerVersion");
+    assert_eq!(layer["Condition"], "CreateLayer");
+    let p = &layer["Properties"];
+    assert_eq!(p["LayerName"], "toolbox-jieba");
+    assert_eq!(p["CompatibleRuntimes"], json!(["provided.al2023"]));
+    assert_eq!(p["CompatibleArchitectures"], json!(["x86_64"]));
+    assert_eq!(p["RetentionPolicy"], "Retain");
+
+    assert_eq!(t["Parameters"]["JiebaLayerArn"]["Default"], "");
+    assert_eq!(t["Parameters"]["LayerShareAccountIds"]["Type"], "CommaDelimitedList");
+    assert_eq!(t["Parameters"]["LayerShareAccountIds"]["Default"], "");
+    assert_eq!(t["Parameters"]["LayerShareOrganizationId"]["Default"], "");
+    assert!(t["Outputs"]["ApiUrl"]["Value"].is_object());
+    assert!(t["Outputs"]["JiebaLayerVersionArn"]["Value"].is_object());
+}
+
+/// Which `AWS::Lambda::LayerVersionPermission` resources a deployment with
+/// these parameters creates, and their principals, by evaluating the
+/// template's own Conditions and Principal expressions.
+fn permissions(t: &Value, parameters: &[(&str, &str)]) -> Vec<(String, String)> {
+    let eval = Evaluator { t, parameters };
+    let mut out = Vec::new();
+    for (id, resource) in t["Resources"].as_object().unwrap() {
+        if resource["Type"] != "AWS::Lambda::LayerVersionPermission" {
+            continue;
+        }
+        let created = resource.get("Condition").is_none_or(|c| eval.condition(c.as_str().unwrap()));
+        if created {
+            let p = &resource["Properties"];
+            assert_eq!(p["Action"], "lambda:GetLayerVersion", "{id}");
+            assert_eq!(p["LayerVersionArn"], json!({"Ref": "JiebaLayer"}), "{id}");
+            let mut principal = eval.value(&p["Principal"]).as_str().unwrap().to_string();
+            if let Some(org) = p.get("OrganizationId") {
+                principal = format!("{principal} in {}", eval.value(org).as_str().unwrap());
+            }
+            out.push((id.clone(), principal));
+        }
+    }
+    out
+}
+
+/// Just enough of CloudFormation's intrinsic functions for the Conditions.
+struct Evaluator<'a> {
+    t: &'a Value,
+    parameters: &'a [(&'a str, &'a str)],
+}
+
+impl Evaluator<'_> {
+    fn parameter(&self, name: &str) -> Value {
+        let declared = &self.t["Parameters"][name];
+        assert!(declared.is_object(), "unknown parameter {name}");
+        let raw = self.parameters.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let raw = raw.unwrap_or_else(|| declared["Default"].as_str().unwrap());
+        if declared["Type"] == "CommaDelimitedList" {
+            json!(raw.split(',').collect::<Vec<_>>())
+        } else {
+            json!(raw)
+        }
+    }
+
+    fn condition(&self, name: &str) -> bool {
+        let expression = &self.t["Conditions"][name];
+        assert!(!expression.is_null(), "unknown condition {name}");
+        self.value(expression).as_bool().unwrap()
+    }
+
+    fn value(&self, v: &Value) -> Value {
+        let Some((function, args)) = v.as_object().and_then(|o| o.iter().next()) else {
+            return v.clone();
+        };
+        let arg = |i: usize| self.value(&args[i]);
+        match function.as_str() {
+            "Ref" => self.parameter(args.as_str().unwrap()),
+            "Condition" => json!(self.condition(args.as_str().unwrap())),
+            "Fn::Equals" => json!(arg(0) == arg(1)),
+            "Fn::Not" => json!(!arg(0).as_bool().unwrap()),
+            "Fn::And" => json!(args.as_array().unwrap().iter().all(|a| self.value(a).as_bool().unwrap())),
+            "Fn::Join" => {
+                let items: Vec<String> =
+                    arg(1).as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+                json!(items.join(args[0].as_str().unwrap()))
+            }
+            "Fn::Split" => json!(arg(1).as_str().unwrap().split(args[0].as_str().unwrap()).collect::<Vec<_>>()),
+            "Fn::Select" => {
+                let index = args[0].as_u64().unwrap() as usize;
+                let list = arg(1);
+                let items = list.as_array().unwrap();
+                assert!(index < items.len(), "Fn::Select index {index} out of range: the stack would fail");
+                items[index].clone()
+            }
+            "Fn::Sub" => {
+                let mut text = args[0].as_str().unwrap().to_string();
+                for (name, expression) in args[1].as_object().unwrap() {
+                    text = text.replace(&format!("${{{name}}}"), self.value(expression).as_str().unwrap());
+                }
+                assert!(!text.contains("${"), "unresolved Fn::Sub variable in {text}");
+                json!(text)
+            }
+            other => panic!("the evaluator does not know {other}"),
+        }
+    }
+}
+
+#[test]
+fn layer_sharing_follows_the_parameters() {
+    let t = parsed_template();
+    assert_eq!(permissions(&t, &[]), vec![], "nothing is shared by default");
+
+    let two = permissions(&t, &[("LayerShareAccountIds", "111111111111,222222222222")]);
+    assert_eq!(
+        two,
+        vec![
+            ("LayerPermissionAccount1".to_string(), "111111111111".to_string()),
+            ("LayerPermissionAccount2".to_string(), "222222222222".to_string())
+        ]
+    );
+    let five = "111111111111,222222222222,333333333333,444444444444,555555555555";
+    assert_eq!(permissions(&t, &[("LayerShareAccountIds", five)]).len(), 5, "up to five accounts");
+
+    let org = permissions(&t, &[("LayerShareOrganizationId", "o-abcdef1234")]);
+    assert_eq!(org, vec![("LayerPermissionOrganization".to_string(), "* in o-abcdef1234".to_string())]);
+
+    // With an existing layer ARN nothing is created, so nothing is shared.
+    let arn = "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba:3";
+    let consumer = [
+        ("JiebaLayerArn", arn),
+        ("LayerShareAccountIds", "111111111111"),
+        ("LayerShareOrganizationId", "o-abcdef1234"),
+    ];
+    assert_eq!(permissions(&t, &consumer), vec![]);
+    let eval = Evaluator { t: &t, parameters: &consumer };
+    assert!(!eval.condition("CreateLayer"));
+    assert_eq!(eval.value(&t["Outputs"]["JiebaLayerVersionArn"]["Value"]["Fn::If"][2]), json!(arn));
+}

@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use crate::format::{self, Writer, EMIT_INDEX_LEN, HMM_HAN_MAX, HMM_HAN_MIN, NONE, SECTIONS};
+use crate::format::{
+    self, Writer, EMIT_INDEX_LEN, FREQ_BITS, HMM_HAN_MAX, HMM_HAN_MIN, MAX_FREQS, MAX_TAGS, NONE, SECTIONS,
+};
 
 /// jieba's HMM model (the `hmm.model` that jieba and jieba-rs ship; MIT, see
 /// `layer/data/README.md`). Only the build reads it.
@@ -50,7 +52,10 @@ pub fn compile(dict_txt: &[u8]) -> Result<Vec<u8>, String> {
         let tag = match tag_ids.get(tag) {
             Some(&id) => id,
             None => {
-                let id = u16::try_from(tags.len()).map_err(|_| "more than 65536 distinct tags".to_string())?;
+                if tags.len() >= MAX_TAGS {
+                    return Err(format!("more than {MAX_TAGS} distinct tags"));
+                }
+                let id = tags.len() as u16;
                 tags.push(tag);
                 tag_ids.insert(tag, id);
                 id
@@ -63,8 +68,25 @@ pub fn compile(dict_txt: &[u8]) -> Result<Vec<u8>, String> {
     }
     let total = records.iter().try_fold(0u64, |sum, r| sum.checked_add(r.freq)).ok_or("frequencies overflow")?;
 
+    // Words share a few thousand distinct frequencies: the trie stores an
+    // index into a table of their logarithms, next to the tag.
+    let mut distinct: Vec<u64> = records.iter().map(|r| r.freq).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() > MAX_FREQS {
+        return Err(format!("{} distinct frequencies, the format holds {MAX_FREQS}", distinct.len()));
+    }
+    let log_freqs: Vec<f64> = distinct.iter().map(|&f| (f as usize as f64).ln()).collect();
+    let info: Vec<u32> = records
+        .iter()
+        .map(|r| {
+            let freq = distinct.binary_search(&r.freq).unwrap_or(0) as u32;
+            freq | (u32::from(r.tag) << FREQ_BITS)
+        })
+        .collect();
+
     let codes = CharCodes::assign(&words)?;
-    let trie = DoubleArray::build(&words, &codes)?;
+    let trie = DoubleArray::build(&words, &info, &codes)?;
 
     let mut tag_offsets = vec![0u32];
     let mut tag_bytes = Vec::new();
@@ -72,8 +94,6 @@ pub fn compile(dict_txt: &[u8]) -> Result<Vec<u8>, String> {
         tag_bytes.extend_from_slice(tag.as_bytes());
         tag_offsets.push(tag_bytes.len() as u32);
     }
-    let log_freqs: Vec<f64> = records.iter().map(|r| (r.freq as usize as f64).ln()).collect();
-    let word_tags: Vec<u16> = records.iter().map(|r| r.tag).collect();
     let hmm = Hmm::parse(HMM_MODEL)?;
 
     let writer = Writer {
@@ -85,16 +105,15 @@ pub fn compile(dict_txt: &[u8]) -> Result<Vec<u8>, String> {
         slots: (trie.slots.len() / 3) as u32,
     };
     let sections: [Vec<u8>; SECTIONS] = [
-        format::bytes_of_u32(&trie.slots),
         format::bytes_of_u16(&codes.bmp),
         format::bytes_of_u32(&codes.astral),
         format::bytes_of_f64(&log_freqs),
-        format::bytes_of_u16(&word_tags),
         format::bytes_of_u32(&tag_offsets),
         tag_bytes,
         format::bytes_of_f64(&hmm.params),
         format::bytes_of_u16(&hmm.emit_index),
         format::bytes_of_f64(&hmm.emit_rows),
+        format::bytes_of_u32(&trie.slots),
     ];
     Ok(writer.finish(sections))
 }
@@ -144,7 +163,8 @@ struct DoubleArray {
 }
 
 impl DoubleArray {
-    fn build(words: &[&str], codes: &CharCodes) -> Result<DoubleArray, String> {
+    /// A trie of `words`, slot word fields from `info` (one per word).
+    fn build(words: &[&str], info: &[u32], codes: &CharCodes) -> Result<DoubleArray, String> {
         // Every word as its code sequence, in lexicographic order of codes,
         // so a pointer trie can be built by only ever extending the last child.
         let mut keys: Vec<(Vec<u32>, u32)> =
@@ -168,7 +188,7 @@ impl DoubleArray {
                     }
                 };
             }
-            word_at[node] = *id;
+            word_at[node] = info.get(*id as usize).copied().unwrap_or(NONE);
         }
 
         // Place nodes breadth first; a node's children go in the first free

@@ -19,24 +19,25 @@
 //! | 56 | 4 | words |
 //! | 60 | 4 | trie slots |
 //! | 64 | 16 × [`SECTIONS`] | section table: offset, length (bytes) |
-//! | 224 | 4 | crc32 of bytes 0..224 |
+//! | 208 | 4 | crc32 of bytes 0..208 |
 //!
-//! Sections:
-//! - `SLOTS`: the double-array trie, `[base, check, word]` as `u32` per slot.
-//!   Slot 0 is the root; the child of slot `s` on character code `c` is slot
-//!   `t = base[s] + c` if `check[t] == s`; `word[t]` is the id of the word
-//!   ending there or `u32::MAX`.
+//! Sections, the small ones a cold start reads first, the trie last:
 //! - `BMP_CODES`: `u16` code of every BMP character (0: in no word).
 //! - `ASTRAL_CODES`: sorted `(char, code)` `u32` pairs for characters past the BMP.
-//! - `LOG_FREQS`: `f64` `ln(freq)` per word id.
-//! - `WORD_TAGS`: `u16` part-of-speech tag id per word id.
-//! - `TAG_OFFSETS` / `TAG_BYTES`: the tag names, `u32` offsets (one more than
-//!   tags) into UTF-8 bytes.
+//! - `LOG_FREQS`: the distinct `ln(freq)` values, `f64`.
+//! - `TAG_OFFSETS` / `TAG_BYTES`: the part-of-speech tag names, `u32`
+//!   offsets (one more than tags) into UTF-8 bytes.
 //! - `HMM_PARAMS`: `f64` × 20: 4 start log-probabilities, then the 4 × 4
 //!   transition matrix, states in the order B, E, M, S.
 //! - `EMIT_INDEX`: `u16` row of `EMIT_ROWS` for every character of
 //!   U+4E00..=U+9FD5 (`u16::MAX`: no emission data).
 //! - `EMIT_ROWS`: `f64` × 4 emission log-probabilities per row.
+//! - `SLOTS`: the double-array trie, `[base, check, word]` as `u32` per slot.
+//!   Slot 0 is the root; the child of slot `s` on character code `c` is slot
+//!   `t = base[s] + c` if `check[t] == s`. `word[t]` describes the word
+//!   ending there, `u32::MAX` if none: bits 0..20 index `LOG_FREQS`, bits
+//!   20..32 are its tag id. The word itself needs no id: nothing but its
+//!   frequency and tag is ever looked up.
 
 use std::ops::Range;
 
@@ -47,22 +48,28 @@ compile_error!("the compiled dictionary is little-endian and mapped as is");
 pub const MAGIC: [u8; 8] = *b"TBXJIEBA";
 /// Version of the compiled dictionary's layout; bump on any change.
 pub const FORMAT: u32 = 1;
-/// Bytes before the first section.
-pub const HEADER_LEN: usize = 232;
 /// Number of sections in the table.
-pub const SECTIONS: usize = 10;
+pub const SECTIONS: usize = 9;
 const HEADER_CRC_AT: usize = 64 + 16 * SECTIONS;
+/// Bytes before the first section.
+pub const HEADER_LEN: usize = HEADER_CRC_AT + 8;
 
-pub(crate) const SLOTS: usize = 0;
-pub(crate) const BMP_CODES: usize = 1;
-pub(crate) const ASTRAL_CODES: usize = 2;
-pub(crate) const LOG_FREQS: usize = 3;
-pub(crate) const WORD_TAGS: usize = 4;
-pub(crate) const TAG_OFFSETS: usize = 5;
-pub(crate) const TAG_BYTES: usize = 6;
-pub(crate) const HMM_PARAMS: usize = 7;
-pub(crate) const EMIT_INDEX: usize = 8;
-pub(crate) const EMIT_ROWS: usize = 9;
+pub(crate) const BMP_CODES: usize = 0;
+pub(crate) const ASTRAL_CODES: usize = 1;
+pub(crate) const LOG_FREQS: usize = 2;
+pub(crate) const TAG_OFFSETS: usize = 3;
+pub(crate) const TAG_BYTES: usize = 4;
+pub(crate) const HMM_PARAMS: usize = 5;
+pub(crate) const EMIT_INDEX: usize = 6;
+pub(crate) const EMIT_ROWS: usize = 7;
+pub(crate) const SLOTS: usize = 8;
+
+/// A trie slot's word field: frequency index in the low bits, tag above.
+pub(crate) const FREQ_BITS: u32 = 20;
+pub(crate) const FREQ_MASK: u32 = (1 << FREQ_BITS) - 1;
+/// Most distinct frequencies and tags the word field can hold.
+pub(crate) const MAX_FREQS: usize = 1 << FREQ_BITS;
+pub(crate) const MAX_TAGS: usize = (1 << (32 - FREQ_BITS)) - 1;
 
 /// Characters the HMM runs over (jieba's `[\u4E00-\u9FD5]`).
 pub(crate) const HMM_HAN_MIN: u32 = 0x4E00;
@@ -188,7 +195,6 @@ impl Header {
     }
 
     fn check_shapes(&self, file: &[u8]) -> Result<(), String> {
-        let words = self.words as usize;
         let expect = |section: usize, bytes: usize, what: &str| {
             if self.len(section) == bytes {
                 Ok(())
@@ -204,8 +210,9 @@ impl Header {
         if self.len(ASTRAL_CODES) % 8 != 0 {
             return Err("compiled dictionary astral code section is not whole pairs".into());
         }
-        expect(LOG_FREQS, words * 8, "frequency")?;
-        expect(WORD_TAGS, words * 2, "tag id")?;
+        if self.len(LOG_FREQS) % 8 != 0 {
+            return Err("compiled dictionary frequency section is not whole numbers".into());
+        }
         expect(HMM_PARAMS, 20 * 8, "HMM parameter")?;
         expect(EMIT_INDEX, EMIT_INDEX_LEN * 2, "HMM emission index")?;
         if self.len(EMIT_ROWS) % 32 != 0 {

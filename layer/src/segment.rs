@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 
-use crate::format::{self, cast, Header, EMIT_INDEX_LEN, HMM_HAN_MAX, HMM_HAN_MIN, NONE};
+use crate::format::{self, cast, Header, EMIT_INDEX_LEN, FREQ_BITS, FREQ_MASK, HMM_HAN_MAX, HMM_HAN_MIN, NONE};
 
 const MIN_FLOAT: f64 = -3.14e100;
 
@@ -18,7 +18,6 @@ pub(crate) struct Dict<'a> {
     bmp: &'a [u16],
     astral: &'a [u32],
     log_freqs: &'a [f64],
-    word_tags: &'a [u16],
     tag_offsets: &'a [u32],
     tag_bytes: &'a [u8],
     hmm_params: &'a [f64],
@@ -35,7 +34,6 @@ impl<'a> Dict<'a> {
             bmp: cast(section(format::BMP_CODES)),
             astral: cast(section(format::ASTRAL_CODES)),
             log_freqs: cast(section(format::LOG_FREQS)),
-            word_tags: cast(section(format::WORD_TAGS)),
             tag_offsets: cast(section(format::TAG_OFFSETS)),
             tag_bytes: section(format::TAG_BYTES),
             hmm_params: cast(section(format::HMM_PARAMS)),
@@ -75,8 +73,8 @@ impl<'a> Dict<'a> {
         Node { slot: 0, base: self.slots.first().copied().unwrap_or(0) }
     }
 
-    /// The child of `node` on code `code` (non-zero), and the id of the word
-    /// ending there (`NONE` if none).
+    /// The child of `node` on code `code` (non-zero), and the word field
+    /// there (`NONE` if no word ends there).
     #[inline(always)]
     fn child(&self, node: Node, code: u32) -> Option<(Node, u32)> {
         let t = node.base.wrapping_add(code);
@@ -88,21 +86,42 @@ impl<'a> Dict<'a> {
         }
     }
 
-    /// The id of `word` if it is in the dictionary.
+    /// The word field of `word` if it is in the dictionary.
     fn lookup(&self, word: &str) -> Option<u32> {
         let mut node = self.root();
-        let mut id = NONE;
+        let mut info = NONE;
         for c in word.chars() {
-            (node, id) = self.child(node, self.code(c))?;
+            (node, info) = self.child(node, self.code(c))?;
         }
-        (id != NONE && (id as usize) < self.log_freqs.len()).then_some(id)
+        (info != NONE).then_some(info)
     }
 
-    /// Calls `found(end, word id)` for every dictionary word starting at
+    /// Whether the characters with `codes` are a dictionary word.
+    fn is_word(&self, codes: &[u32]) -> bool {
+        let mut node = self.root();
+        let mut info = NONE;
+        for &code in codes {
+            if code == 0 {
+                return false;
+            }
+            match self.child(node, code) {
+                Some(step) => (node, info) = step,
+                None => return false,
+            }
+        }
+        info != NONE
+    }
+
+    /// `ln(freq)` of the word with word field `info`.
+    #[inline(always)]
+    fn log_freq(&self, info: u32) -> f64 {
+        self.log_freqs.get((info & FREQ_MASK) as usize).copied().unwrap_or(0.0)
+    }
+
+    /// Calls `found(end, word field)` for every dictionary word starting at
     /// `codes[pos]`, shortest first (`end` is the index after its last character).
     #[inline(always)]
     fn words_at(&self, codes: &[u32], pos: usize, mut found: impl FnMut(usize, u32)) {
-        let words = self.log_freqs.len();
         let mut node = self.root();
         let mut j = pos;
         while let Some(&code) = codes.get(j) {
@@ -111,19 +130,20 @@ impl<'a> Dict<'a> {
             }
             let Some((next, word)) = self.child(node, code) else { break };
             j += 1;
-            if (word as usize) < words {
+            if word != NONE {
                 found(j, word);
             }
             node = next;
         }
     }
 
-    fn tag_name(&self, id: u32) -> &'a str {
-        let name = self.word_tags.get(id as usize).and_then(|&tag| {
-            let start = *self.tag_offsets.get(tag as usize)? as usize;
-            let end = *self.tag_offsets.get(tag as usize + 1)? as usize;
+    fn tag_name(&self, info: u32) -> &'a str {
+        let tag = (info >> FREQ_BITS) as usize;
+        let name = (|| {
+            let start = *self.tag_offsets.get(tag)? as usize;
+            let end = *self.tag_offsets.get(tag + 1)? as usize;
             std::str::from_utf8(self.tag_bytes.get(start..end)?).ok()
-        });
+        })();
         name.unwrap_or("x")
     }
 
@@ -209,25 +229,17 @@ struct Step {
     end: u32,
 }
 
-/// The dictionary words of a block: per character, the ends of the words
-/// that start there (shortest first) with their ids.
-#[derive(Default)]
-pub(crate) struct Dag {
-    starts: Vec<u32>,
-    edges: Vec<(u32, u32)>,
+/// The dictionary seen from a block: answers whether a span of it is a word.
+pub(crate) struct Dag<'s, 'd> {
+    dict: &'s Dict<'d>,
+    /// The block's character codes (empty outside dictionary blocks).
+    codes: &'s [u32],
 }
 
-impl Dag {
-    #[inline(always)]
-    fn edges(&self, at: usize) -> &[(u32, u32)] {
-        let start = self.starts.get(at).copied().unwrap_or(0) as usize;
-        let end = self.starts.get(at + 1).copied().unwrap_or(0) as usize;
-        self.edges.get(start..end).unwrap_or_default()
-    }
-
+impl Dag<'_, '_> {
     /// Whether characters `start..end` of the block are a dictionary word.
     fn has_word(&self, start: usize, end: usize) -> bool {
-        self.edges(start).iter().any(|&(e, _)| e as usize == end)
+        self.codes.get(start..end).is_some_and(|codes| self.dict.is_word(codes))
     }
 }
 
@@ -237,7 +249,6 @@ pub(crate) struct Scratch {
     /// The block's characters: byte offset in the block, and value.
     chars: Vec<(u32, char)>,
     codes: Vec<u32>,
-    dag: Dag,
     route: Vec<Step>,
     /// Viterbi back-pointers, 4 per character, and the best path.
     hmm_prev: Vec<u8>,
@@ -305,48 +316,49 @@ impl<'d, 's> Segmenter<'d, 's> {
         Segmenter { dict, scratch }
     }
 
-    /// Fills the DAG of the block in `scratch.chars`.
-    fn build_dag(&mut self) {
-        let Scratch { chars, codes, dag, .. } = &mut *self.scratch;
+    /// The trie codes of the block in `scratch.chars`.
+    fn encode_block(&mut self) {
+        let Scratch { chars, codes, .. } = &mut *self.scratch;
         let dict = self.dict;
         codes.clear();
         codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
-        dag.starts.clear();
-        dag.edges.clear();
-        for pos in 0..codes.len() {
-            dag.starts.push(dag.edges.len() as u32);
-            dict.words_at(codes, pos, |end, word| dag.edges.push((end as u32, word)));
-        }
-        dag.starts.push(dag.edges.len() as u32);
     }
 
-    /// The best route through the DAG, as jieba-rs computes it.
+    /// The best route through the block's words, as jieba-rs computes it:
+    /// from the last character back, each position takes the word (shortest
+    /// first, a tie going to the longer) maximizing `ln(freq) - ln(total)`
+    /// plus the score of the rest. The words starting at a position are
+    /// found by walking the trie right there, so no DAG is stored.
     fn calc_route(&mut self) {
-        let Scratch { chars, dag, route, .. } = &mut *self.scratch;
-        let n = chars.len();
-        let log_total = self.dict.log_total;
-        let log_freqs = self.dict.log_freqs;
+        let Scratch { codes, route, .. } = &mut *self.scratch;
+        let dict = self.dict;
+        let n = codes.len();
+        let log_total = dict.log_total;
         route.clear();
         route.resize(n + 1, Step { prob: 0.0, end: n as u32 });
         let log1 = 0.0f64 - log_total;
         for idx in (0..n).rev() {
             let mut best: Option<Step> = None;
-            for &(end, word) in dag.edges(idx) {
-                let log_freq = log_freqs.get(word as usize).copied().unwrap_or(0.0);
-                let prob = log_freq - log_total + route.get(end as usize).map_or(0.0, |s| s.prob);
+            let rest = &route[..];
+            dict.words_at(codes, idx, |end, info| {
+                let prob = dict.log_freq(info) - log_total + rest.get(end).map_or(0.0, |s| s.prob);
                 match best {
-                    Some(b) if !(prob > b.prob || (prob == b.prob && end > b.end)) => {}
-                    _ => best = Some(Step { prob, end }),
+                    Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
+                    _ => best = Some(Step { prob, end: end as u32 }),
                 }
-            }
-            let next = route.get(idx + 1).map_or(0.0, |s| s.prob);
+            });
+            let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
             route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1 });
         }
     }
 
+    fn dag(&self) -> Dag<'_, 'd> {
+        Dag { dict: self.dict, codes: &self.scratch.codes }
+    }
+
     /// Precise-mode tokens of `text`, in order, to `emit` (which may read
     /// the current block's DAG).
-    pub(crate) fn cut<'a>(&mut self, text: &'a str, hmm: bool, emit: &mut impl FnMut(Piece<'a>, &Dag)) {
+    pub(crate) fn cut<'a>(&mut self, text: &'a str, hmm: bool, emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>)) {
         let mut pos = 0;
         let mut char_base = 0;
         while pos < text.len() {
@@ -366,7 +378,8 @@ impl<'d, 's> Segmenter<'d, 's> {
                     let count = if c == '\r' && matches!(chars.get(i + 1), Some(&(_, '\n'))) { 2 } else { 1 };
                     let len = if count == 2 { 2 } else { c.len_utf8() };
                     let word = block.get(offset..offset + len).unwrap_or_default();
-                    emit(Piece { word, start: char_base + i, chars: count, in_block: None }, &self.scratch.dag);
+                    let outside = Dag { dict: self.dict, codes: &[] };
+                    emit(Piece { word, start: char_base + i, chars: count, in_block: None }, &outside);
                     i += count;
                 }
             }
@@ -375,8 +388,14 @@ impl<'d, 's> Segmenter<'d, 's> {
         }
     }
 
-    fn cut_block<'a>(&mut self, block: &'a str, char_base: usize, hmm: bool, emit: &mut impl FnMut(Piece<'a>, &Dag)) {
-        self.build_dag();
+    fn cut_block<'a>(
+        &mut self,
+        block: &'a str,
+        char_base: usize,
+        hmm: bool,
+        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
+    ) {
+        self.encode_block();
         self.calc_route();
         let n = self.scratch.chars.len();
         let mut x = 0;
@@ -412,10 +431,10 @@ impl<'d, 's> Segmenter<'d, 's> {
         char_base: usize,
         x: usize,
         y: usize,
-        emit: &mut impl FnMut(Piece<'a>, &Dag),
+        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
     ) {
         let word = block.get(self.byte_at(block, x)..self.byte_at(block, y)).unwrap_or_default();
-        emit(Piece { word, start: char_base + x, chars: y - x, in_block: Some(x) }, &self.scratch.dag);
+        emit(Piece { word, start: char_base + x, chars: y - x, in_block: Some(x) }, &self.dag());
     }
 
     /// The run `x..y` of single characters the route left unjoined.
@@ -426,12 +445,12 @@ impl<'d, 's> Segmenter<'d, 's> {
         x: usize,
         y: usize,
         hmm: bool,
-        emit: &mut impl FnMut(Piece<'a>, &Dag),
+        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
     ) {
         if !hmm || y - x == 1 {
             // Without the HMM the run is ASCII alphanumerics: one word.
             self.emit_span(block, char_base, x, y, emit);
-        } else if !self.scratch.dag.has_word(x, y) {
+        } else if !self.dag().has_word(x, y) {
             self.hmm_cut(block, char_base, x, y, emit);
         } else {
             for i in x..y {
@@ -448,7 +467,7 @@ impl<'d, 's> Segmenter<'d, 's> {
         char_base: usize,
         x: usize,
         y: usize,
-        emit: &mut impl FnMut(Piece<'a>, &Dag),
+        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
     ) {
         let mut i = x;
         while i < y {
@@ -496,7 +515,7 @@ impl<'d, 's> Segmenter<'d, 's> {
         char_base: usize,
         x: usize,
         y: usize,
-        emit: &mut impl FnMut(Piece<'a>, &Dag),
+        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
     ) {
         let chars = &self.scratch.chars;
         let alnum = |k: usize| chars.get(k).is_some_and(|&(_, c)| c.is_ascii_alphanumeric());
@@ -628,7 +647,7 @@ const ALLOWED_PREV: [[u8; 2]; 4] = [[1, 3], [0, 2], [0, 2], [1, 3]];
 /// Search mode: the precise tokens, each preceded by the parts search
 /// engines want (as jieba-rs: the alphanumeric parts of a `._-` compound,
 /// and the 2- and 3-character dictionary words inside a longer word).
-pub(crate) fn search_tokens<'a>(piece: &Piece<'a>, dag: &Dag, out: &mut Vec<crate::Token<'a>>) {
+pub(crate) fn search_tokens<'a>(piece: &Piece<'a>, dag: &Dag<'_, '_>, out: &mut Vec<crate::Token<'a>>) {
     let word = piece.word;
     if word.bytes().any(|b| matches!(b, b'.' | b'_' | b'-')) {
         let mut offset = 0;
@@ -668,8 +687,8 @@ pub(crate) fn search_tokens<'a>(piece: &Piece<'a>, dag: &Dag, out: &mut Vec<crat
 /// The part-of-speech tag of a precise-mode token: the dictionary's, else
 /// jieba-rs's guess without its POS model (`m` digits, `eng` letters, `x`).
 pub(crate) fn tag_of<'a>(dict: &Dict<'a>, word: &str) -> &'a str {
-    if let Some(id) = dict.lookup(word) {
-        return dict.tag_name(id);
+    if let Some(info) = dict.lookup(word) {
+        return dict.tag_name(info);
     }
     let (mut alnum, mut digits) = (0, 0);
     for c in word.chars() {

@@ -130,6 +130,7 @@ impl Tokenizer {
         // odd segmentation.
         let file =
             unsafe { memmap2::Mmap::map(&file) }.map_err(|e| fail(&path, format!("cannot map dictionary: {e}")))?;
+        advise(&file);
         if file.as_ptr() as usize % 8 != 0 {
             return Err(fail(&path, "dictionary mapped at a misaligned address".into()));
         }
@@ -169,12 +170,11 @@ impl Tokenizer {
         with_scratch(|scratch| {
             let mut segmenter = Segmenter::new(&dict, scratch);
             match mode {
-                Mode::Default => segmenter.cut(text, hmm, &mut |piece: Piece<'a>, _: &Dag| {
+                Mode::Default => segmenter.cut(text, hmm, &mut |piece: Piece<'a>, _: &Dag<'_, '_>| {
                     tokens.push(Token { word: piece.word, start: piece.start, end: piece.start + piece.chars })
                 }),
-                Mode::Search => {
-                    segmenter.cut(text, hmm, &mut |piece: Piece<'a>, dag: &Dag| search_tokens(&piece, dag, &mut tokens))
-                }
+                Mode::Search => segmenter
+                    .cut(text, hmm, &mut |piece: Piece<'a>, dag: &Dag<'_, '_>| search_tokens(&piece, dag, &mut tokens)),
                 Mode::All => segmenter.cut_all(text, &mut tokens),
             }
         });
@@ -189,9 +189,20 @@ impl Tokenizer {
         let mut tags = Vec::with_capacity((text.len() / 2).min(1 << 12));
         let mut words = Vec::with_capacity(tags.capacity());
         with_scratch(|scratch| {
-            Segmenter::new(&dict, scratch).cut(text, hmm, &mut |piece: Piece<'a>, _: &Dag| words.push(piece.word))
+            Segmenter::new(&dict, scratch)
+                .cut(text, hmm, &mut |piece: Piece<'a>, _: &Dag<'_, '_>| words.push(piece.word))
         });
         tags.extend(words.into_iter().map(|word| Tag { word, tag: tag_of(&dict, word) }));
         tags
     }
+}
+
+/// Tells the kernel how the dictionary is used, so that the process's
+/// resident memory counts the pages a request touches, not the file:
+/// lookups jump around the trie (no readahead), and the page cache's large
+/// folios must not be mapped 2 MiB at a time. Advice only; errors are ignored.
+fn advise(map: &memmap2::Mmap) {
+    let _ = map.advise(memmap2::Advice::Random);
+    #[cfg(target_os = "linux")]
+    let _ = map.advise(memmap2::Advice::NoHugePage);
 }

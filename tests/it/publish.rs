@@ -222,7 +222,14 @@ impl Run {
 
     /// Fails with `code` and a message containing `message`, and no traceback.
     fn fails(self, code: i32, message: &str) -> Run {
-        assert_eq!(self.code, Some(code), "{}: want exit {code}\nstdout:\n{}\nstderr:\n{}", self.what, self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(code),
+            "{}: want exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.what,
+            self.stdout,
+            self.stderr
+        );
         assert!(self.stderr.contains(message), "{}: stderr lacks {message:?}:\n{}", self.what, self.stderr);
         assert!(!self.stderr.contains("Traceback"), "{}: traceback:\n{}", self.what, self.stderr);
         self
@@ -292,12 +299,18 @@ fn code_sha256(file: &Path) -> String {
     Run::new("python sha256".into(), output).ok().stdout.trim().to_string()
 }
 
-/// One built layer zip (from dict/) per test binary run.
+/// One small layer (built by scripts/build-layer from the first entries of
+/// dict/) per test binary run, for the tests about sharing rather than content.
 fn layer_zip() -> &'static (PathBuf, String) {
     static ZIP: OnceLock<(PathBuf, String)> = OnceLock::new();
     ZIP.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("publish-layer-{}", std::process::id()));
-        build_layer(&root().join("dict"), &out)
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("publish-layer-{}", std::process::id()));
+        let dict = dir.join("dict");
+        fs::create_dir_all(&dict).unwrap();
+        let full = fs::read_to_string(root().join("dict/dict.txt")).unwrap();
+        let head: String = full.lines().take(2000).flat_map(|line| [line, "\n"]).collect();
+        fs::write(dict.join("dict.txt"), head).unwrap();
+        build_layer(&dict, &dir.join("layer"))
     })
 }
 
@@ -310,9 +323,18 @@ fn layer_versions(aws: &Aws, layer: &str) -> Vec<u64> {
 }
 
 fn layer_version(aws: &Aws, layer: &str, version: u64) -> serde_json::Value {
-    aws.cli(["lambda", "get-layer-version", "--layer-name", layer, "--version-number", &version.to_string(), "--output", "json"])
-        .ok()
-        .json()
+    aws.cli([
+        "lambda",
+        "get-layer-version",
+        "--layer-name",
+        layer,
+        "--version-number",
+        &version.to_string(),
+        "--output",
+        "json",
+    ])
+    .ok()
+    .json()
 }
 
 /// (Sid, Principal, OrganizationId, Action) of every statement, read with
@@ -320,8 +342,16 @@ fn layer_version(aws: &Aws, layer: &str, version: u64) -> serde_json::Value {
 type Grant = (String, String, String, String);
 
 fn policy(aws: &Aws, layer: &str, version: u64) -> Vec<Grant> {
-    let run =
-        aws.cli(["lambda", "get-layer-version-policy", "--layer-name", layer, "--version-number", &version.to_string(), "--output", "json"]);
+    let run = aws.cli([
+        "lambda",
+        "get-layer-version-policy",
+        "--layer-name",
+        layer,
+        "--version-number",
+        &version.to_string(),
+        "--output",
+        "json",
+    ]);
     if run.code != Some(0) && run.stderr.contains("ResourceNotFoundException") {
         return Vec::new();
     }
@@ -375,11 +405,10 @@ fn publish_once_per_content_and_a_changed_dictionary_makes_version_2() {
     let description = v1["Description"].as_str().unwrap();
     assert!(description.contains(&content1), "description {description:?} lacks content version {content1}");
 
-    // Same content again (rebuilt, and as a zip): nothing new.
-    let again = aws.script("publish-layer", [OsStr::new("--out"), out1.as_os_str()]).ok();
+    // Same content again: nothing new.
+    let again = aws.script("publish-layer", [OsStr::new("--zip"), zip1.as_os_str()]).ok();
     assert_eq!(again.last_line(), arn("toolbox-jieba", 1));
     assert!(again.stderr.contains("nothing published"), "{}", again.stderr);
-    assert_eq!(publish(&aws, &zip1), arn("toolbox-jieba", 1));
     assert_eq!(layer_versions(&aws, "toolbox-jieba"), vec![1]);
 
     // A changed dictionary is new content: version 2, with its own version string.
@@ -400,7 +429,14 @@ fn publish_once_per_content_and_a_changed_dictionary_makes_version_2() {
     let other = aws
         .script(
             "publish-layer",
-            [OsStr::new("--zip"), zip1.as_os_str(), OsStr::new("--layer-name"), OsStr::new("jieba-test"), OsStr::new("--region"), OsStr::new("eu-west-1")],
+            [
+                OsStr::new("--zip"),
+                zip1.as_os_str(),
+                OsStr::new("--layer-name"),
+                OsStr::new("jieba-test"),
+                OsStr::new("--region"),
+                OsStr::new("eu-west-1"),
+            ],
         )
         .ok();
     assert_eq!(other.last_line(), format!("arn:aws:lambda:eu-west-1:{OWNER}:layer:jieba-test:1"));
@@ -545,8 +581,11 @@ fn a_function_uses_the_published_layer_arn() {
 
     // Through a named profile (--profile) rather than environment keys or region.
     fs::write(aws.home.path().join("config"), format!("[profile toolbox-it]\nregion = {REGION}\n")).unwrap();
-    fs::write(aws.home.path().join("credentials"), "[toolbox-it]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
-        .unwrap();
+    fs::write(
+        aws.home.path().join("credentials"),
+        "[toolbox-it]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
     let mut cmd = Command::new(root().join("scripts/publish-layer"));
     aws.env(&mut cmd)
         .env_remove("AWS_ACCESS_KEY_ID")
@@ -559,7 +598,18 @@ fn a_function_uses_the_published_layer_arn() {
 
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let role = aws
-        .cli(["iam", "create-role", "--role-name", "toolbox-it", "--assume-role-policy-document", trust, "--query", "Role.Arn", "--output", "text"])
+        .cli([
+            "iam",
+            "create-role",
+            "--role-name",
+            "toolbox-it",
+            "--assume-role-policy-document",
+            trust,
+            "--query",
+            "Role.Arn",
+            "--output",
+            "text",
+        ])
         .ok()
         .stdout
         .trim()
@@ -588,7 +638,8 @@ fn a_function_uses_the_published_layer_arn() {
         ])
     };
     create("segment", &layer_arn).ok();
-    let config = aws.cli(["lambda", "get-function-configuration", "--function-name", "segment", "--output", "json"]).ok().json();
+    let config =
+        aws.cli(["lambda", "get-function-configuration", "--function-name", "segment", "--output", "json"]).ok().json();
     assert_eq!(config["Layers"][0]["Arn"], layer_arn);
     // moto does check layer ARNs, so the check above means something.
     create("broken", &arn("toolbox-jieba", 9)).fails(255, "LayerVersion does not exist");
@@ -612,7 +663,8 @@ fn bad_input_is_refused_before_any_aws_call() {
     share(&[&arn1, "--revoke", "bob"]).fails(2, "--revoke 'bob'");
     share(&[&arn1]).fails(2, "nothing to do");
     share(&["--list"]).fails(2, "missing LAYER_VERSION_ARN");
-    share(&[&format!("arn:aws:lambda:{REGION}:{OWNER}:layer:toolbox-jieba"), "--list"]).fails(2, "names a layer, not a layer version");
+    share(&[&format!("arn:aws:lambda:{REGION}:{OWNER}:layer:toolbox-jieba"), "--list"])
+        .fails(2, "names a layer, not a layer version");
     share(&["toolbox-jieba:1", "--list"]).fails(2, "is not a Lambda layer version ARN");
     share(&[&arn1, "--list", "--region", "eu-west-1"]).fails(2, "does not match the ARN's region");
 
@@ -622,7 +674,8 @@ fn bad_input_is_refused_before_any_aws_call() {
     let publish = |args: &[&OsStr]| aws.script("publish-layer", args.iter().copied());
     publish(&[OsStr::new("--zip"), not_zip.as_os_str()]).fails(1, "is not a readable zip file");
     publish(&[OsStr::new("--zip"), tmp.path().join("missing.zip").as_os_str()]).fails(2, "no such file");
-    publish(&[OsStr::new("--zip"), not_zip.as_os_str(), OsStr::new("--dict"), OsStr::new("dict")]).fails(2, "cannot be combined");
+    publish(&[OsStr::new("--zip"), not_zip.as_os_str(), OsStr::new("--dict"), OsStr::new("dict")])
+        .fails(2, "cannot be combined");
     publish(&[OsStr::new("--layer-name"), OsStr::new("bad name")]).fails(2, "not a valid layer name");
     publish(&[OsStr::new("--region"), OsStr::new("mars")]).fails(2, "is not an AWS region name");
     publish(&[OsStr::new("--frobnicate")]).fails(2, "unexpected argument '--frobnicate'");
@@ -635,6 +688,11 @@ fn missing_credentials_fail_clearly() {
     let arn1 = arn("toolbox-jieba", 1);
     let message = "no AWS credentials found";
     aws.script("publish-layer", [OsStr::new("--zip"), zip.as_os_str()]).fails(1, message);
+    // Without --zip: checked before building (the build would not even start here).
+    let tmp = TempDir::new("no-credentials");
+    let out = tmp.path().join("layer");
+    aws.script("publish-layer", [OsStr::new("--out"), out.as_os_str()]).fails(1, message);
+    assert!(!out.exists(), "publish-layer built the layer before checking credentials");
     aws.script("share-layer", [arn1.as_str(), "--list"]).fails(1, message);
     aws.script("share-layer", [arn1.as_str(), "--account", ACCOUNT_A]).fails(1, message);
     // deploy checks before building anything.
@@ -647,7 +705,9 @@ fn missing_credentials_fail_clearly() {
         .fails(1, "AWS profile 'no-such-profile' is not in your AWS config");
     with_keys.script("deploy", ["--profile", "no-such-profile"]).fails(1, "AWS profile 'no-such-profile'");
     // And an endpoint that does not answer is reported as such.
-    with_keys.script("share-layer", [arn1.as_str(), "--list"]).fails(1, "cannot reach the AWS API at AWS_ENDPOINT_URL=http://127.0.0.1:");
+    with_keys
+        .script("share-layer", [arn1.as_str(), "--list"])
+        .fails(1, "cannot reach the AWS API at AWS_ENDPOINT_URL=http://127.0.0.1:");
 }
 
 #[test]
@@ -669,7 +729,9 @@ fn deploy_dry_run_shows_the_sam_commands() {
 
     // The consumer account: an existing layer ARN, deployed in its region.
     let shared = "arn:aws:lambda:eu-west-1:210987654321:layer:toolbox-jieba:3";
-    let consumer = lines(aws.script("deploy", ["--dry-run", "--layer-arn", shared, "--profile", "consumer", "--stack-name", "tools"]));
+    let consumer = lines(
+        aws.script("deploy", ["--dry-run", "--layer-arn", shared, "--profile", "consumer", "--stack-name", "tools"]),
+    );
     assert!(consumer[0].ends_with(&format!("--parameter-overrides JiebaLayerArn={shared}")), "{}", consumer[0]);
     assert!(
         consumer[1].contains(&format!(
@@ -707,7 +769,8 @@ fn deploy_dry_run_shows_the_sam_commands() {
     let deploy = |args: &[&str]| aws.script("deploy", args.iter().copied());
     deploy(&["--dry-run", "--layer-arn", "toolbox-jieba"]).fails(2, "is not a Lambda layer version ARN");
     deploy(&["--dry-run", "--layer-arn", shared, "--share-account", ACCOUNT_A]).fails(2, "creates none");
-    deploy(&["--dry-run", "--layer-arn", shared, "--region", "us-east-1"]).fails(2, "only use a layer from its own region");
+    deploy(&["--dry-run", "--layer-arn", shared, "--region", "us-east-1"])
+        .fails(2, "only use a layer from its own region");
     deploy(&["--dry-run", "--share-account", "42"]).fails(2, "'42' is not an AWS account ID");
     deploy(&["--dry-run", "--share-organization-id", "org"]).fails(2, "is not an AWS Organizations ID");
     let six: Vec<String> = (1..=6).map(|i| format!("{i}{i}{i}{i}{i}{i}{i}{i}{i}{i}{i}{i}")).collect();

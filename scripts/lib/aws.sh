@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: its variables are used by the scripts
 # Shared by scripts/publish-layer, scripts/share-layer and scripts/deploy.
 # Source it after setting PROG (the command's name, for messages).
 #

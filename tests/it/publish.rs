@@ -793,3 +793,61 @@ fn every_command_has_help() {
         assert!(run.stdout.contains("AWS_ENDPOINT_URL"), "{name}");
     }
 }
+
+/// Real AWS writes grants differently from moto (account principals as IAM
+/// root ARNs, organizations as a condition): share-layer reads both.
+#[test]
+fn policy_reader_understands_aws_and_moto_shapes() {
+    let aws_policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Id": "default",
+        "Statement": [
+            {"Sid": "toolbox-account-111111111111", "Effect": "Allow",
+             "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+             "Action": "lambda:GetLayerVersion", "Resource": "arn:aws:lambda:eu-west-1:123456789012:layer:toolbox-jieba:1"},
+            {"Sid": "toolbox-org-o-a1b2c3d4e5", "Effect": "Allow", "Principal": "*",
+             "Action": "lambda:GetLayerVersion", "Resource": "arn:aws:lambda:eu-west-1:123456789012:layer:toolbox-jieba:1",
+             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}},
+            {"Sid": "toolbox-public", "Effect": "Allow", "Principal": "*",
+             "Action": "lambda:GetLayerVersion", "Resource": "arn:aws:lambda:eu-west-1:123456789012:layer:toolbox-jieba:1"}
+        ]
+    });
+    let moto_policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "toolbox-account-222222222222", "Effect": "Allow", "Principal": "222222222222",
+             "Action": "lambda:GetLayerVersion", "Resource": "r"},
+            {"Sid": "toolbox-org-o-a1b2c3d4e5", "Effect": "Allow", "Principal": "*", "OrganizationId": "o-a1b2c3d4e5",
+             "Action": "lambda:GetLayerVersion", "Resource": "r"}
+        ]
+    });
+    let read = |document: &serde_json::Value| -> Vec<String> {
+        let response = serde_json::json!({"Policy": document.to_string(), "RevisionId": "x"}).to_string();
+        let mut child = Command::new(venv().join("bin/python"))
+            .arg(root().join("scripts/lib/layer_tool.py"))
+            .arg("policy")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), response.as_bytes()).unwrap();
+        let run = Run::new("layer_tool.py policy".into(), child.wait_with_output().unwrap()).ok();
+        run.stdout.lines().map(str::to_string).collect()
+    };
+    assert_eq!(
+        read(&aws_policy),
+        [
+            "account\t111111111111\tlambda:GetLayerVersion\ttoolbox-account-111111111111",
+            "organization\to-a1b2c3d4e5\tlambda:GetLayerVersion\ttoolbox-org-o-a1b2c3d4e5",
+            "public\t*\tlambda:GetLayerVersion\ttoolbox-public",
+        ]
+    );
+    assert_eq!(
+        read(&moto_policy),
+        [
+            "account\t222222222222\tlambda:GetLayerVersion\ttoolbox-account-222222222222",
+            "organization\to-a1b2c3d4e5\tlambda:GetLayerVersion\ttoolbox-org-o-a1b2c3d4e5",
+        ]
+    );
+}

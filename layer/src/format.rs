@@ -117,6 +117,7 @@ pub(crate) trait Plain: Copy {}
 impl Plain for u16 {}
 impl Plain for u32 {}
 impl Plain for f64 {}
+impl Plain for [u32; 3] {}
 
 /// `bytes` as a slice of `T`; empty if `bytes` is misaligned or not a whole
 /// number of `T` (which [`Header::parse`] rules out for every section).

@@ -14,7 +14,8 @@ const MIN_FLOAT: f64 = -3.14e100;
 
 /// The sections of a mapped compiled dictionary, typed.
 pub(crate) struct Dict<'a> {
-    slots: &'a [u32],
+    /// `[base, check, word]` per trie slot.
+    slots: &'a [[u32; 3]],
     bmp: &'a [u16],
     astral: &'a [u32],
     log_freqs: &'a [f64],
@@ -70,7 +71,7 @@ impl<'a> Dict<'a> {
     /// The root's trie node, as [`Dict::child`] takes it.
     #[inline(always)]
     fn root(&self) -> Node {
-        Node { slot: 0, base: self.slots.first().copied().unwrap_or(0) }
+        Node { slot: 0, base: self.slots.first().map_or(0, |root| root[0]) }
     }
 
     /// The child of `node` on code `code` (non-zero), and the word field
@@ -78,7 +79,7 @@ impl<'a> Dict<'a> {
     #[inline(always)]
     fn child(&self, node: Node, code: u32) -> Option<(Node, u32)> {
         let t = node.base.wrapping_add(code);
-        let entry = self.slots.get(3 * t as usize..3 * t as usize + 3)?;
+        let entry = self.slots.get(t as usize)?;
         if entry[1] == node.slot && t != 0 {
             Some((Node { slot: t, base: entry[0] }, entry[2]))
         } else {

@@ -13,6 +13,16 @@ fn theirs(tokens: Vec<jieba_rs::Token<'_>>) -> Vec<Triple<'_>> {
     tokens.into_iter().map(|t| (t.word, t.start, t.end)).collect()
 }
 
+/// `text` for a failure message: whole if short, else its start.
+fn shown(text: &str) -> String {
+    let head: String = text.chars().take(120).collect();
+    if head.len() < text.len() {
+        format!("{head:?}... ({} chars)", text.chars().count())
+    } else {
+        format!("{head:?}")
+    }
+}
+
 fn compare(text: &str) -> Result<(), String> {
     let ours = tokenizer();
     let jieba = oracle();
@@ -30,7 +40,8 @@ fn compare(text: &str) -> Result<(), String> {
         if ours != theirs {
             let at = ours.iter().zip(&theirs).position(|(a, b)| a != b).unwrap_or(ours.len().min(theirs.len()));
             return Err(format!(
-                "{name} differs on {text:?} at token {at}:\n  ours:    {:?}\n  jieba-rs: {:?}",
+                "{name} differs on {} at token {at}:\n  ours:    {:?}\n  jieba-rs: {:?}",
+                shown(text),
                 &ours[at.saturating_sub(2)..(at + 3).min(ours.len())],
                 &theirs[at.saturating_sub(2)..(at + 3).min(theirs.len())]
             ));
@@ -42,7 +53,8 @@ fn compare(text: &str) -> Result<(), String> {
         if ours != theirs {
             let at = ours.iter().zip(&theirs).position(|(a, b)| a != b).unwrap_or(0);
             return Err(format!(
-                "tag (hmm {hmm}) differs on {text:?} at {at}: ours {:?}, jieba-rs {:?}",
+                "tag (hmm {hmm}) differs on {} at {at}: ours {:?}, jieba-rs {:?}",
+                shown(text),
                 ours.get(at),
                 theirs.get(at)
             ));

@@ -1,0 +1,66 @@
+//! Properties over random strings (seeded, so a failure reproduces): no
+//! panic in any mode, precise-mode words concatenate back to the input, and
+//! every token's offsets address its word in the input.
+
+mod common;
+
+use common::{tokenizer, Rng};
+use toolbox_layer::Mode;
+
+fn check(text: &str) {
+    let tokenizer = tokenizer();
+    let chars: Vec<char> = text.chars().collect();
+    let at =
+        |start: usize, end: usize| -> String { chars.get(start..end).map(|c| c.iter().collect()).unwrap_or_default() };
+    for hmm in [true, false] {
+        let tokens = tokenizer.cut(text, Mode::Default, hmm);
+        let joined: String = tokens.iter().map(|t| t.word).collect();
+        assert_eq!(joined, text, "precise words (hmm {hmm}) do not concatenate back");
+        let mut next = 0;
+        for t in &tokens {
+            assert!(!t.word.is_empty(), "empty word in {text:?}");
+            assert_eq!(t.start, next, "gap or overlap before {:?} in {text:?}", t.word);
+            assert_eq!(at(t.start, t.end), t.word, "offsets of {:?} in {text:?}", t.word);
+            next = t.end;
+        }
+        assert_eq!(next, chars.len());
+
+        for t in tokenizer.cut(text, Mode::Search, hmm) {
+            assert_eq!(at(t.start, t.end), t.word, "search offsets of {:?} in {text:?}", t.word);
+        }
+        let tagged: String = tokenizer.tag(text, hmm).iter().map(|t| t.word).collect();
+        assert_eq!(tagged, text, "tagged words (hmm {hmm}) do not concatenate back");
+    }
+    for t in tokenizer.cut(text, Mode::All, false) {
+        assert!(!t.word.is_empty());
+        assert_eq!(at(t.start, t.end), t.word, "full-mode offsets of {:?} in {text:?}", t.word);
+    }
+}
+
+#[test]
+fn random_mixed_text() {
+    let mut rng = Rng::new(1);
+    for _ in 0..5000 {
+        check(&rng.text(50));
+    }
+}
+
+#[test]
+fn long_random_text() {
+    let mut rng = Rng::new(2);
+    for _ in 0..20 {
+        check(&rng.text(5000));
+    }
+}
+
+#[test]
+fn degenerate_inputs() {
+    for text in ["", " ", "\r\n", "\r", "\n\n", "\0", "\u{feff}", "a", "1", "中", "%", "-", "._-", "龘龘龘龘", "鿖鿗"]
+    {
+        check(text);
+    }
+    check(&"的".repeat(10_000));
+    check(&"a".repeat(10_000));
+    check(&"龘".repeat(3_000));
+    check(&"👪".repeat(1_000));
+}

@@ -304,7 +304,9 @@ fn code_sha256(file: &Path) -> String {
 fn layer_zip() -> &'static (PathBuf, String) {
     static ZIP: OnceLock<(PathBuf, String)> = OnceLock::new();
     ZIP.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("publish-layer-{}", std::process::id()));
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        remove_stale_layer_dirs(tmp);
+        let dir = tmp.join(format!("publish-layer-{}", std::process::id()));
         let dict = dir.join("dict");
         fs::create_dir_all(&dict).unwrap();
         let full = fs::read_to_string(root().join("dict/dict.txt")).unwrap();
@@ -312,6 +314,21 @@ fn layer_zip() -> &'static (PathBuf, String) {
         fs::write(dict.join("dict.txt"), head).unwrap();
         build_layer(&dict, &dir.join("layer"))
     })
+}
+
+/// Earlier runs' layers (their process is gone); Linux only, where /proc says so.
+fn remove_stale_layer_dirs(tmp: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    for entry in fs::read_dir(tmp).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix("publish-layer-") {
+            if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
 }
 
 fn layer_versions(aws: &Aws, layer: &str) -> Vec<u64> {

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{reports, Runner};
+use common::{wait_reports, Runner};
 use serde_json::{json, Value};
 
 fn fixtures() -> PathBuf {
@@ -116,12 +116,12 @@ fn timeout_kills_the_instance_with_504() {
     assert_eq!(slow.status, 504, "{}", runner.log());
     assert_eq!(slow.json(), json!({"message": "Service Unavailable"}));
     assert!(runner.wait_for_log("[sleepy] "), "{}", runner.log());
-    assert!(runner.log().contains("Task timed out after 1.00 seconds"), "{}", runner.log());
-    assert!(runner.log().contains("Status: timeout"), "{}", runner.log());
+    assert!(runner.wait_for_log("Task timed out after 1.00 seconds"), "{}", runner.log());
+    assert!(runner.wait_for_log("Status: timeout"), "{}", runner.log());
     // The killed instance is gone: the next request is a cold start.
     let fast = runner.get("/sleepy?ms=0");
     assert_eq!(fast.status, 200, "{}", runner.log());
-    let (count, cold) = reports(&runner.log(), "sleepy");
+    let (count, cold) = wait_reports(&runner, "sleepy", 2);
     assert_eq!((count, cold), (2, 2), "{}", runner.log());
 }
 
@@ -133,10 +133,10 @@ fn memory_limit_kills_the_instance_with_502() {
     let pig = runner.get("/hungry?mb=512");
     assert_eq!(pig.status, 502, "{}", runner.log());
     assert_eq!(pig.json(), json!({"message": "Internal Server Error"}));
-    assert!(runner.log().contains("Runtime.OutOfMemory"), "{}", runner.log());
+    assert!(runner.wait_for_log("Runtime.OutOfMemory"), "{}", runner.log());
     let again = runner.get("/hungry?mb=8");
     assert_eq!(again.status, 200, "a fresh instance after the kill: {}", runner.log());
-    let (_, cold) = reports(&runner.log(), "hungry");
+    let (_, cold) = wait_reports(&runner, "hungry", 3);
     assert_eq!(cold, 2, "{}", runner.log());
 }
 
@@ -148,8 +148,8 @@ fn a_crash_is_a_502_and_the_next_request_starts_fresh() {
     let first_pid = first.json()["pid"].as_u64().unwrap();
     let crash = runner.get("/crashy");
     assert_eq!((crash.status, crash.json()), (502, json!({"message": "Internal Server Error"})));
-    assert!(runner.log().contains("Runtime exited with error: exit status 3"), "{}", runner.log());
-    assert!(runner.log().contains("[crashy] crashing on purpose"), "function output is prefixed: {}", runner.log());
+    assert!(runner.wait_for_log("Runtime exited with error: exit status 3"), "{}", runner.log());
+    assert!(runner.wait_for_log("[crashy] crashing on purpose"), "function output is prefixed: {}", runner.log());
     let after = runner.get("/crashy?crash=false");
     assert_eq!(after.status, 200);
     assert_ne!(after.json()["pid"].as_u64().unwrap(), first_pid, "a new instance");
@@ -161,18 +161,17 @@ fn init_errors_are_reported_with_their_message() {
     let runner = start();
     let reply = runner.get("/broken-init");
     assert_eq!((reply.status, reply.json()), (502, json!({"message": "Internal Server Error"})));
-    let log = runner.log();
-    assert!(log.contains("the fixture's dictionary is missing on purpose"), "{log}");
-    assert!(log.contains("INIT_REPORT Init Duration"), "{log}");
-    assert!(log.contains("Runtime.InitError"), "{log}");
+    assert!(runner.wait_for_log("the fixture's dictionary is missing on purpose"), "{}", runner.log());
+    assert!(runner.wait_for_log("INIT_REPORT Init Duration"), "{}", runner.log());
+    assert!(runner.wait_for_log("Runtime.InitError"), "{}", runner.log());
 
     let never = runner.get("/never-polls");
     assert_eq!(never.status, 502, "{}", runner.log());
-    assert!(runner.log().contains("INIT phase timed out after 2.00 seconds"), "{}", runner.log());
+    assert!(runner.wait_for_log("INIT phase timed out after 2.00 seconds"), "{}", runner.log());
 
     let missing = runner.get("/missing");
     assert_eq!(missing.status, 502);
-    assert!(runner.log().contains("no bootstrap for no-such-binary"), "{}", runner.log());
+    assert!(runner.wait_for_log("no bootstrap for no-such-binary"), "{}", runner.log());
 }
 
 #[test]
@@ -180,9 +179,8 @@ fn runtime_api_garbage_does_not_hurt_the_runner() {
     let runner = start();
     let reply = runner.get("/garbage");
     assert_eq!(reply.status, 502, "the function answered with bytes that are not JSON: {}", runner.log());
-    let log = runner.log();
-    assert!(log.contains("bad Runtime API call") || log.contains("unknown request id"), "{log}");
-    assert!(log.contains("malformed Lambda proxy response"), "{log}");
+    assert!(runner.wait_for_log("malformed Lambda proxy response"), "{}", runner.log());
+    assert!(runner.wait_for_log("bad Runtime API call"), "{}", runner.log());
     // Still serving, that function and others.
     assert_eq!(runner.get("/garbage").status, 502);
     assert_eq!(runner.get("/sleepy?ms=0").status, 200);
@@ -206,7 +204,7 @@ fn concurrent_requests_start_more_instances() {
     distinct.sort_unstable();
     distinct.dedup();
     assert_eq!(distinct.len(), 4, "one instance per concurrent request: {pids:?}");
-    let (count, cold) = reports(&runner.log(), "sleepy");
+    let (count, cold) = wait_reports(&runner, "sleepy", 4);
     assert_eq!((count, cold), (4, 4), "{}", runner.log());
 
     // Then they are warm: four more in parallel reuse them.
@@ -217,7 +215,7 @@ fn concurrent_requests_start_more_instances() {
             assert!(distinct.contains(&reply.json()["pid"].as_u64().unwrap()));
         }
     });
-    assert_eq!(reports(&runner.log(), "sleepy"), (8, 4), "{}", runner.log());
+    assert_eq!(wait_reports(&runner, "sleepy", 8), (8, 4), "{}", runner.log());
 }
 
 #[test]
@@ -231,5 +229,18 @@ fn beyond_reserved_concurrency_requests_are_throttled() {
     });
     assert_eq!(a.status, 200);
     assert_eq!((b.status, b.json()), (429, json!({"message": "Too Many Requests"})));
-    assert!(runner.log().contains("throttled"), "{}", runner.log());
+    assert!(runner.wait_for_log("throttled"), "{}", runner.log());
+}
+
+#[test]
+fn idle_instances_are_stopped() {
+    let runner = Runner::start(&fixtures(), &["--idle-timeout", "0.5"]);
+    let reply = runner.get("/sleepy?ms=0");
+    assert_eq!(reply.status, 200);
+    let pid = reply.json()["pid"].as_u64().unwrap() as u32;
+    assert!(runner.wait_for_log("[sleepy] stopped 1 idle instance(s)"), "{}", runner.log());
+    assert!(common::gone(pid), "the idle instance was not stopped");
+    // And the next request is a cold start again.
+    assert_eq!(runner.get("/sleepy?ms=0").status, 200);
+    assert_eq!(wait_reports(&runner, "sleepy", 2), (2, 2), "{}", runner.log());
 }

@@ -49,7 +49,7 @@ fn sigint_stops_every_instance() {
     for pid in pids {
         assert!(gone(pid), "instance {pid} outlived the runner");
     }
-    assert!(runner.log().contains("SIGINT: stopping 4 instance(s)"), "{}", runner.log());
+    assert!(runner.wait_for_log("SIGINT: stopping 4 instance(s)"), "{}", runner.log());
 }
 
 #[test]

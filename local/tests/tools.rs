@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{built, reports, Runner};
+use common::{built, wait_reports, Runner};
 use serde_json::{json, Value};
 
 fn template() -> std::path::PathBuf {
@@ -51,9 +51,9 @@ fn every_tool_answers_through_the_runner() {
     assert_eq!(segment.status, 200, "{}", segment.text());
     assert!(segment.json()["words"].as_array().is_some_and(|w| w.len() > 3));
 
-    for name in ["hello", "calculator", "random-image", "segment"] {
-        let (count, cold) = reports(&runner.log(), name);
-        assert!(count >= 1, "no REPORT for {name}:\n{}", runner.log());
+    for (name, requests) in [("hello", 1), ("calculator", 2), ("random-image", 1), ("segment", 2)] {
+        let (count, cold) = wait_reports(&runner, name, requests);
+        assert_eq!(count, requests, "no REPORT for {name}:\n{}", runner.log());
         assert_eq!(cold, 1, "{name} should have started exactly one instance:\n{}", runner.log());
     }
     let log = runner.log();
@@ -69,7 +69,7 @@ fn warm_instances_are_reused() {
     for _ in 0..3 {
         assert_eq!(runner.get("/hello").status, 200);
     }
-    let (count, cold) = reports(&runner.log(), "hello");
+    let (count, cold) = wait_reports(&runner, "hello", 3);
     assert_eq!((count, cold), (3, 1), "one cold start, then warm:\n{}", runner.log());
     let log = runner.log();
     let second = log.lines().filter(|l| l.starts_with("[hello] REPORT")).nth(1).unwrap();

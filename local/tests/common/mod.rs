@@ -271,3 +271,16 @@ pub fn reports(log: &str, function: &str) -> (usize, usize) {
     let lines: Vec<&str> = log.lines().filter(|l| l.starts_with(&prefix)).collect();
     (lines.len(), lines.iter().filter(|l| l.contains("Init Duration")).count())
 }
+
+/// Waits (bounded) until `function` has at least `expected` REPORT lines,
+/// then returns [`reports`]: the log arrives through a pipe, possibly after
+/// the HTTP answer.
+pub fn wait_reports(runner: &Runner, function: &str, expected: usize) -> (usize, usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline && reports(&runner.log(), function).0 < expected {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A moment for any extra (unexpected) line to show up too.
+    std::thread::sleep(Duration::from_millis(100));
+    reports(&runner.log(), function)
+}

@@ -57,8 +57,11 @@ impl HttpResponse {
         HttpResponse::json_message(404, "Not Found")
     }
 
+    /// Also closes the connection: the rest of the body is never read.
     pub fn too_large() -> HttpResponse {
-        HttpResponse::json_message(413, "Request Entity Too Large")
+        let mut response = HttpResponse::json_message(413, "Request Entity Too Large");
+        response.headers.push(("connection".into(), "close".into()));
+        response
     }
 
     pub fn throttled() -> HttpResponse {

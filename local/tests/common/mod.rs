@@ -40,9 +40,21 @@ pub fn built() -> &'static Built {
         let status = command.status().expect("run cargo build");
         assert!(status.success(), "building the functions and fixtures failed");
 
-        let layer_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("local-layer-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&layer_dir);
-        toolbox_layer::assemble(&repo.join("dict"), &layer_dir).expect("assemble the layer");
+        // scripts/test exports the layer scripts/build-layer just wrote;
+        // otherwise assemble one (the same code, from the same dict/).
+        let built_layer = std::env::var_os("TOOLBOX_LAYER_DIR")
+            .map(PathBuf::from)
+            .filter(|dir| dir.join("toolbox").join(toolbox_layer::MANIFEST_FILE).is_file());
+        let layer_dir = match built_layer {
+            Some(dir) => dir,
+            None => {
+                let dir =
+                    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("local-layer-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&dir);
+                toolbox_layer::assemble(&repo.join("dict"), &dir).expect("assemble the layer");
+                dir
+            }
+        };
         Built { repo, bin_dir, layer_dir }
     })
 }

@@ -9,8 +9,9 @@ use toolbox_pack::{build_layer, check_glibc_file, package_function, zip, AL2023_
 
 const USAGE: &str = "\
 usage:
-  toolbox-pack check-glibc [--max 2.34] FILE...
-      fail (naming the symbols) if an ELF file needs a glibc newer than --max
+  toolbox-pack check-glibc [--max 2.34] [--list] FILE...
+      fail (naming the symbols) if an ELF file needs a glibc newer than --max;
+      --list also prints every needed library and symbol version
   toolbox-pack function --binary FILE --out DIR [--max-glibc 2.34]
       check FILE, install it as DIR/bootstrap (0755), write DIR/bootstrap.zip
   toolbox-pack layer [--dict DIR] [--out DIR]
@@ -110,13 +111,18 @@ impl Args {
 }
 
 fn check_glibc(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["max"])?;
+    let list = args.iter().any(|a| a == "--list");
+    let args: Vec<String> = args.iter().filter(|a| *a != "--list").cloned().collect();
+    let args = Args::parse(&args, &["max"])?;
     let max = args.glibc("max")?;
     if args.positional.is_empty() {
         return Err(Failure::Usage("check-glibc needs at least one FILE".into()));
     }
     let mut failures = Vec::new();
     for file in &args.positional {
+        if list {
+            list_dependencies(file);
+        }
         match check_glibc_file(Path::new(file), &max) {
             Ok(Some(newest)) => println!("{file}: ok, needs glibc {newest} (allowed: {max})"),
             Ok(None) => println!("{file}: ok, needs no versioned glibc symbol"),
@@ -127,6 +133,16 @@ fn check_glibc(args: &[String]) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure::Failed(failures.join("\n")))
+    }
+}
+
+/// `--list`: every needed library and symbol version, as the loader sees them.
+fn list_dependencies(file: &str) {
+    let Ok(bytes) = std::fs::read(file) else { return };
+    let Ok(deps) = toolbox_pack::glibc::dependencies(&bytes) else { return };
+    println!("{file}: needs {}", deps.libraries.join(" "));
+    for needed in &deps.versions {
+        println!("  {} {} ({} symbols)", needed.library, needed.version, needed.symbols.len());
     }
 }
 

@@ -212,3 +212,27 @@ fn glibc_check_refuses_bad_input_clearly() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn glibc_reader_agrees_with_readelf() {
+    // binutils' readelf (installed with gcc, which links Rust binaries) is an
+    // independent reader of the same .gnu.version_r section.
+    let bootstrap = built("lambda/segment/bootstrap");
+    let readelf = Command::new("readelf").arg("-V").arg(&bootstrap).stdin(std::process::Stdio::null()).output();
+    let readelf = readelf.unwrap_or_else(|e| panic!("readelf (binutils) is needed for this test: {e}"));
+    assert!(readelf.status.success(), "{}", describe(&readelf));
+    let text = String::from_utf8_lossy(&readelf.stdout);
+    let mut expected: Vec<String> = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[0] == "Name:" && (w[1].starts_with("GLIBC_") || w[1].starts_with("GCC_")))
+        .map(|w| w[1].to_string())
+        .collect();
+    let deps = toolbox_pack::glibc::dependencies(&std::fs::read(&bootstrap).unwrap()).unwrap();
+    let mut ours: Vec<String> = deps.versions.iter().map(|n| n.version.clone()).collect();
+    expected.sort();
+    ours.sort();
+    assert!(!ours.is_empty());
+    assert_eq!(ours, expected, "symbol versions read by toolbox-pack vs readelf -V");
+}

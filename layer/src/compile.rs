@@ -7,6 +7,7 @@
 //! with the same `f64::ln`, so routes through the trie score bit for bit as
 //! jieba-rs scores them.
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 
 use crate::format::{
@@ -191,35 +192,44 @@ impl DoubleArray {
             word_at[node] = info.get(*id as usize).copied().unwrap_or(NONE);
         }
 
-        // Place nodes breadth first; a node's children go in the first free
-        // run of slots that fits all their codes.
+        // A node's children go at the first base from which every one of
+        // their slots is free ("first fit"). Free slots are found through
+        // `free`. Nodes are placed most children first (a node is ready once
+        // its parent is placed): big fan-outs find room while the array is
+        // still sparse, and the many one-child nodes fill the holes. A node
+        // with four or more children starts its search a little before
+        // where the last node of a similar fan-out fitted, not at the start
+        // of the array, which it would scan for nothing: this keeps the build
+        // near a second for 349k words at a cost of ~20 % more slots than an
+        // exhaustive first fit.
+        const BACKOFF: usize = 16 * 1024;
+        let mut slot_of = vec![0usize; children.len()];
         let mut base = vec![0u32];
         let mut check = vec![NONE];
         let mut word = vec![word_at[0]];
-        let mut used = vec![true];
-        let mut first_free = 1usize;
-        let mut queue = std::collections::VecDeque::from([(0usize, 0usize)]);
-        while let Some((node, slot)) = queue.pop_front() {
+        let mut free = Free { next: vec![1], used: vec![1] };
+        let mut resume = [1usize; usize::BITS as usize];
+        let mut ready = std::collections::BinaryHeap::from([(children[0].len(), Reverse(0usize), 0usize)]);
+        let mut order = 0usize;
+        while let Some((_, _, node)) = ready.pop() {
+            let slot = slot_of[node];
             let kids = &children[node];
             let Some(&(first_code, _)) = kids.first() else { continue };
-            while first_free < used.len() && used[first_free] {
-                first_free += 1;
-            }
-            let mut p = first_free.max(first_code as usize);
+            let first_code = first_code as usize;
+            let bucket = kids.len().ilog2() as usize;
+            let from = if bucket < 2 { 1 } else { resume[bucket].saturating_sub(BACKOFF).max(1) };
+            let mut p = free.find(from.max(first_code));
             let b = loop {
-                if p < used.len() && used[p] {
-                    p += 1;
-                    continue;
-                }
-                let b = p - first_code as usize;
-                if kids.iter().all(|&(c, _)| used.get(b + c as usize) != Some(&true)) {
-                    break b;
-                }
-                p += 1;
+                let b = p - first_code;
+                let Some(&(clash, _)) = kids.iter().find(|&&(c, _)| !free.is_free(b + c as usize)) else { break b };
+                // The next base worth trying puts the clashing child on a free slot.
+                let clash = clash as usize;
+                let next_base = free.find(b + clash + 1) - clash;
+                p = free.find((p + 1).max(next_base + first_code));
             };
+            resume[bucket] = p;
             let last = b + kids.last().map_or(0, |&(c, _)| c as usize);
-            if last >= used.len() {
-                used.resize(last + 1, false);
+            if last >= base.len() {
                 base.resize(last + 1, 0);
                 check.resize(last + 1, NONE);
                 word.resize(last + 1, NONE);
@@ -227,10 +237,12 @@ impl DoubleArray {
             base[slot] = u32::try_from(b).map_err(|_| "trie too large")?;
             for &(c, child) in kids {
                 let t = b + c as usize;
-                used[t] = true;
+                free.take(t);
                 check[t] = slot as u32;
                 word[t] = word_at[child as usize];
-                queue.push_back((child as usize, t));
+                slot_of[child as usize] = t;
+                order += 1;
+                ready.push((children[child as usize].len(), Reverse(order), child as usize));
             }
         }
         if base.len() >= NONE as usize {
@@ -238,6 +250,54 @@ impl DoubleArray {
         }
         let slots = (0..base.len()).flat_map(|i| [base[i], check[i], word[i]]).collect();
         Ok(DoubleArray { slots })
+    }
+}
+
+/// Which double-array slots are still free: `next[i]` leads (through
+/// path-compressed links) to the first free slot at or after `i`; every
+/// slot from `next.len()` on is free.
+struct Free {
+    next: Vec<u32>,
+    /// One bit per slot, set when taken: what the candidate checks read,
+    /// small enough to stay in cache.
+    used: Vec<u64>,
+}
+
+impl Free {
+    fn is_free(&self, i: usize) -> bool {
+        self.used.get(i / 64).is_none_or(|&word| word & (1 << (i % 64)) == 0)
+    }
+
+    /// The first free slot at or after `i`.
+    fn find(&mut self, i: usize) -> usize {
+        let mut root = i;
+        while let Some(&n) = self.next.get(root) {
+            if n as usize == root {
+                break;
+            }
+            root = n as usize;
+        }
+        // Compress the path.
+        let mut j = i;
+        while j < self.next.len() && j != root {
+            let n = self.next[j] as usize;
+            self.next[j] = root as u32;
+            j = n;
+        }
+        root
+    }
+
+    /// Marks slot `i` used.
+    fn take(&mut self, i: usize) {
+        while self.next.len() <= i {
+            let n = self.next.len() as u32;
+            self.next.push(n);
+        }
+        self.next[i] = i as u32 + 1;
+        if self.used.len() <= i / 64 {
+            self.used.resize(i / 64 + 1, 0);
+        }
+        self.used[i / 64] |= 1 << (i % 64);
     }
 }
 

@@ -101,7 +101,8 @@ impl FakeRuntimeApi {
                         break;
                     }
                     let mut parts = line.split_whitespace();
-                    let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                    let (method, path) =
+                        (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
                     let mut length = 0;
                     loop {
                         let mut header = String::new();

@@ -2,7 +2,7 @@
 //! `repeats` times in one mode. Prints the bytes segmented, the tokens and
 //! the best pass's throughput. Run with `repeats` 0 and 1 under callgrind,
 //! the difference is the warm cost of one pass.
-//! Usage: warm <ours|jieba> <layer dir|dict.txt> <corpus> <default|all|search> <hmm: 0|1> <repeats>
+//! Usage: warm <ours|jieba> <layer dir|dict.txt> <corpus> <default|all|search|tag> <hmm: 0|1> <repeats>
 use std::time::Instant;
 
 use toolbox_layer::{Mode, Tokenizer};
@@ -34,7 +34,13 @@ fn main() {
         other => fail(format!("unknown engine {other}")),
     };
     let corpus = std::fs::read_to_string(&args[3]).unwrap_or_else(|e| fail(format!("{}: {e}", args[3])));
-    let mode = Mode::parse(&args[4]).unwrap_or_else(|| fail(format!("unknown mode {}", args[4])));
+    // `tag`: precise mode with part-of-speech tags.
+    let tagging = args[4] == "tag";
+    let mode = if tagging {
+        Mode::Default
+    } else {
+        Mode::parse(&args[4]).unwrap_or_else(|| fail(format!("unknown mode {}", args[4])))
+    };
     let hmm = args[5] == "1";
     let repeats: usize = args[6].parse().unwrap_or_else(|e| fail(format!("repeats: {e}")));
     let lines: Vec<&str> = corpus.lines().collect();
@@ -46,6 +52,8 @@ fn main() {
         let started = Instant::now();
         for line in &lines {
             tokens += match &engine {
+                Engine::Ours(t) if tagging => t.tag(line, hmm).len(),
+                Engine::Jieba(j) if tagging => j.tag(line, hmm).len(),
                 Engine::Ours(t) => t.cut(line, mode, hmm).len(),
                 Engine::Jieba(j) => match mode {
                     Mode::Default => j.cut(line, hmm).len(),

@@ -28,14 +28,29 @@ pub struct LayerBuild {
 }
 
 /// Writes `<out>/opt/` from `dict_dir` (via [`toolbox_layer::assemble`]) and
-/// zips it into `<out>/toolbox-jieba.zip`. `<out>/opt` is recreated from
-/// scratch so nothing stale ends up in the zip.
+/// zips it into `<out>/toolbox-jieba.zip`. The tree is assembled from scratch
+/// in a staging directory, so nothing stale ends up in the zip and a failed
+/// build leaves the previous `<out>/opt` as it was.
 pub fn build_layer(dict_dir: &Path, out: &Path) -> Result<LayerBuild, String> {
     let tree = out.join("opt");
-    if tree.exists() {
-        std::fs::remove_dir_all(&tree).map_err(|e| format!("cannot clear {}: {e}", tree.display()))?;
-    }
-    let manifest = toolbox_layer::assemble(dict_dir, &tree).map_err(|e| e.to_string())?;
+    let staging = out.join(format!(".opt.staging{}", std::process::id()));
+    let clear = |dir: &Path| -> Result<(), String> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+        }
+        Ok(())
+    };
+    clear(&staging)?;
+    let manifest = match toolbox_layer::assemble(dict_dir, &staging) {
+        Ok(manifest) => manifest,
+        Err(e) => {
+            let _ = clear(&staging);
+            return Err(e.to_string());
+        }
+    };
+    clear(&tree)?;
+    std::fs::rename(&staging, &tree)
+        .map_err(|e| format!("cannot move {} to {}: {e}", staging.display(), tree.display()))?;
     let bytes = zip::write_zip(zip::dir_entries(&tree)?)?;
     let zip = out.join(LAYER_ZIP);
     zip::write_atomically(&zip, &bytes)?;

@@ -35,6 +35,12 @@ struct Segmented<'a> {
     tags: Option<Vec<TagOut<'a>>>,
 }
 
+/// A batch's answer: one result per text, in order.
+#[derive(Serialize)]
+struct Batch<'a> {
+    results: Vec<Segmented<'a>>,
+}
+
 #[derive(Serialize)]
 struct TokenOut<'a> {
     word: &'a str,
@@ -53,7 +59,7 @@ fn segment(tokenizer: &&Tokenizer, request: &Request) -> Response {
         Ok((texts, options, batch)) => {
             let results: Vec<Segmented> = texts.iter().map(|text| cut(tokenizer, text, &options)).collect();
             if batch {
-                Response::ok(&serde_json::json!({ "results": results }))
+                Response::ok(&Batch { results })
             } else {
                 Response::ok(&results[0])
             }

@@ -92,7 +92,11 @@ impl<'a> Dict<'a> {
         let mut node = self.root();
         let mut info = NONE;
         for c in word.chars() {
-            (node, info) = self.child(node, self.code(c))?;
+            let code = self.code(c);
+            if code == 0 {
+                return None;
+            }
+            (node, info) = self.child(node, code)?;
         }
         (info != NONE).then_some(info)
     }
@@ -231,13 +235,13 @@ struct Step {
 }
 
 /// The dictionary seen from a block: answers whether a span of it is a word.
-pub(crate) struct Dag<'s, 'd> {
+pub(crate) struct BlockWords<'s, 'd> {
     dict: &'s Dict<'d>,
     /// The block's character codes (empty outside dictionary blocks).
     codes: &'s [u32],
 }
 
-impl Dag<'_, '_> {
+impl BlockWords<'_, '_> {
     /// Whether characters `start..end` of the block are a dictionary word.
     fn has_word(&self, start: usize, end: usize) -> bool {
         self.codes.get(start..end).is_some_and(|codes| self.dict.is_word(codes))
@@ -353,13 +357,13 @@ impl<'d, 's> Segmenter<'d, 's> {
         }
     }
 
-    fn dag(&self) -> Dag<'_, 'd> {
-        Dag { dict: self.dict, codes: &self.scratch.codes }
+    fn block_words(&self) -> BlockWords<'_, 'd> {
+        BlockWords { dict: self.dict, codes: &self.scratch.codes }
     }
 
-    /// Precise-mode tokens of `text`, in order, to `emit` (which may read
-    /// the current block's DAG).
-    pub(crate) fn cut<'a>(&mut self, text: &'a str, hmm: bool, emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>)) {
+    /// Precise-mode tokens of `text`, in order, to `emit` (which may ask
+    /// whether spans of the token's block are dictionary words).
+    pub(crate) fn cut<'a>(&mut self, text: &'a str, hmm: bool, emit: &mut impl FnMut(Piece<'a>, &BlockWords<'_, '_>)) {
         let mut pos = 0;
         let mut char_base = 0;
         while pos < text.len() {
@@ -379,7 +383,7 @@ impl<'d, 's> Segmenter<'d, 's> {
                     let count = if c == '\r' && matches!(chars.get(i + 1), Some(&(_, '\n'))) { 2 } else { 1 };
                     let len = if count == 2 { 2 } else { c.len_utf8() };
                     let word = block.get(offset..offset + len).unwrap_or_default();
-                    let outside = Dag { dict: self.dict, codes: &[] };
+                    let outside = BlockWords { dict: self.dict, codes: &[] };
                     emit(Piece { word, start: char_base + i, chars: count, in_block: None }, &outside);
                     i += count;
                 }
@@ -394,7 +398,7 @@ impl<'d, 's> Segmenter<'d, 's> {
         block: &'a str,
         char_base: usize,
         hmm: bool,
-        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
+        emit: &mut impl FnMut(Piece<'a>, &BlockWords<'_, '_>),
     ) {
         self.encode_block();
         self.calc_route();
@@ -432,10 +436,10 @@ impl<'d, 's> Segmenter<'d, 's> {
         char_base: usize,
         x: usize,
         y: usize,
-        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
+        emit: &mut impl FnMut(Piece<'a>, &BlockWords<'_, '_>),
     ) {
         let word = block.get(self.byte_at(block, x)..self.byte_at(block, y)).unwrap_or_default();
-        emit(Piece { word, start: char_base + x, chars: y - x, in_block: Some(x) }, &self.dag());
+        emit(Piece { word, start: char_base + x, chars: y - x, in_block: Some(x) }, &self.block_words());
     }
 
     /// The run `x..y` of single characters the route left unjoined.
@@ -446,12 +450,12 @@ impl<'d, 's> Segmenter<'d, 's> {
         x: usize,
         y: usize,
         hmm: bool,
-        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
+        emit: &mut impl FnMut(Piece<'a>, &BlockWords<'_, '_>),
     ) {
         if !hmm || y - x == 1 {
             // Without the HMM the run is ASCII alphanumerics: one word.
             self.emit_span(block, char_base, x, y, emit);
-        } else if !self.dag().has_word(x, y) {
+        } else if !self.block_words().has_word(x, y) {
             self.hmm_cut(block, char_base, x, y, emit);
         } else {
             for i in x..y {
@@ -468,7 +472,7 @@ impl<'d, 's> Segmenter<'d, 's> {
         char_base: usize,
         x: usize,
         y: usize,
-        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
+        emit: &mut impl FnMut(Piece<'a>, &BlockWords<'_, '_>),
     ) {
         let mut i = x;
         while i < y {
@@ -516,7 +520,7 @@ impl<'d, 's> Segmenter<'d, 's> {
         char_base: usize,
         x: usize,
         y: usize,
-        emit: &mut impl FnMut(Piece<'a>, &Dag<'_, '_>),
+        emit: &mut impl FnMut(Piece<'a>, &BlockWords<'_, '_>),
     ) {
         let chars = &self.scratch.chars;
         let alnum = |k: usize| chars.get(k).is_some_and(|&(_, c)| c.is_ascii_alphanumeric());
@@ -648,7 +652,7 @@ const ALLOWED_PREV: [[u8; 2]; 4] = [[1, 3], [0, 2], [0, 2], [1, 3]];
 /// Search mode: the precise tokens, each preceded by the parts search
 /// engines want (as jieba-rs: the alphanumeric parts of a `._-` compound,
 /// and the 2- and 3-character dictionary words inside a longer word).
-pub(crate) fn search_tokens<'a>(piece: &Piece<'a>, dag: &Dag<'_, '_>, out: &mut Vec<crate::Token<'a>>) {
+pub(crate) fn search_tokens<'a>(piece: &Piece<'a>, words: &BlockWords<'_, '_>, out: &mut Vec<crate::Token<'a>>) {
     let word = piece.word;
     if word.bytes().any(|b| matches!(b, b'.' | b'_' | b'-')) {
         let mut offset = 0;
@@ -669,7 +673,7 @@ pub(crate) fn search_tokens<'a>(piece: &Piece<'a>, dag: &Dag<'_, '_>, out: &mut 
                     continue;
                 }
                 for i in 0..=n - len {
-                    if dag.has_word(x + i, x + i + len) {
+                    if words.has_word(x + i, x + i + len) {
                         if let (Some(&a), Some(&b)) = (starts.get(i), starts.get(i + len)) {
                             out.push(crate::Token {
                                 word: word.get(a..b).unwrap_or_default(),

@@ -5,7 +5,7 @@ use once_cell::sync::OnceCell;
 
 use crate::format::Header;
 use crate::manifest::{Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
-use crate::segment::{search_tokens, tag_of, with_scratch, Dag, Dict, Piece, Segmenter};
+use crate::segment::{search_tokens, tag_of, with_scratch, BlockWords, Dict, Piece, Segmenter};
 use crate::{layer_dir, LAYER_FORMAT, LAYER_NAME, LAYER_SEMVER, LAYER_SUBDIR};
 
 /// Why the layer could not be loaded: always names the path and what this
@@ -170,11 +170,12 @@ impl Tokenizer {
         with_scratch(|scratch| {
             let mut segmenter = Segmenter::new(&dict, scratch);
             match mode {
-                Mode::Default => segmenter.cut(text, hmm, &mut |piece: Piece<'a>, _: &Dag<'_, '_>| {
+                Mode::Default => segmenter.cut(text, hmm, &mut |piece: Piece<'a>, _: &BlockWords<'_, '_>| {
                     tokens.push(Token { word: piece.word, start: piece.start, end: piece.start + piece.chars })
                 }),
-                Mode::Search => segmenter
-                    .cut(text, hmm, &mut |piece: Piece<'a>, dag: &Dag<'_, '_>| search_tokens(&piece, dag, &mut tokens)),
+                Mode::Search => segmenter.cut(text, hmm, &mut |piece: Piece<'a>, words: &BlockWords<'_, '_>| {
+                    search_tokens(&piece, words, &mut tokens)
+                }),
                 Mode::All => segmenter.cut_all(text, &mut tokens),
             }
         });
@@ -190,7 +191,7 @@ impl Tokenizer {
         let mut words = Vec::with_capacity(tags.capacity());
         with_scratch(|scratch| {
             Segmenter::new(&dict, scratch)
-                .cut(text, hmm, &mut |piece: Piece<'a>, _: &Dag<'_, '_>| words.push(piece.word))
+                .cut(text, hmm, &mut |piece: Piece<'a>, _: &BlockWords<'_, '_>| words.push(piece.word))
         });
         tags.extend(words.into_iter().map(|word| Tag { word, tag: tag_of(&dict, word) }));
         tags

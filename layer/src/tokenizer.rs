@@ -52,16 +52,18 @@ impl Mode {
     }
 }
 
-/// A word with its character (not byte) offsets in the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A word with its character (not byte) offsets in the input; serializes as
+/// the API's `{"word", "start", "end"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Token<'a> {
     pub word: &'a str,
     pub start: usize,
     pub end: usize,
 }
 
-/// A word with its part-of-speech tag from the dictionary (`x` when unknown).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A word with its part-of-speech tag from the dictionary (`x` when unknown);
+/// serializes as the API's `{"word", "tag"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Tag<'a> {
     pub word: &'a str,
     pub tag: &'a str,

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::Value;
 use toolbox_gateway::{Params, Request, Response};
-use toolbox_layer::{Mode, Tokenizer};
+use toolbox_layer::{Mode, Tag, Token, Tokenizer};
 
 /// Largest request we segment, summed over a batch: 128 KiB of UTF-8 (about
 /// 43,000 Chinese characters) segments in well under the 3 s timeout at 128 MB,
@@ -30,28 +30,15 @@ struct Options {
 struct Segmented<'a> {
     words: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    tokens: Option<Vec<TokenOut<'a>>>,
+    tokens: Option<Vec<Token<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    tags: Option<Vec<TagOut<'a>>>,
+    tags: Option<Vec<Tag<'a>>>,
 }
 
 /// A batch's answer: one result per text, in order.
 #[derive(Serialize)]
 struct Batch<'a> {
     results: Vec<Segmented<'a>>,
-}
-
-#[derive(Serialize)]
-struct TokenOut<'a> {
-    word: &'a str,
-    start: usize,
-    end: usize,
-}
-
-#[derive(Serialize)]
-struct TagOut<'a> {
-    word: &'a str,
-    tag: &'a str,
 }
 
 fn segment(tokenizer: &&Tokenizer, request: &Request) -> Response {
@@ -72,12 +59,8 @@ fn cut<'a>(tokenizer: &'a Tokenizer, text: &'a str, options: &Options) -> Segmen
     let tokens = tokenizer.cut(text, options.mode, options.hmm);
     Segmented {
         words: tokens.iter().map(|t| t.word).collect(),
-        tokens: options
-            .offsets
-            .then(|| tokens.iter().map(|t| TokenOut { word: t.word, start: t.start, end: t.end }).collect()),
-        tags: options.pos.then(|| {
-            tokenizer.tag(text, options.hmm).into_iter().map(|t| TagOut { word: t.word, tag: t.tag }).collect()
-        }),
+        tokens: options.offsets.then_some(tokens),
+        tags: options.pos.then(|| tokenizer.tag(text, options.hmm)),
     }
 }
 

@@ -361,36 +361,49 @@ impl<'d, 's> Segmenter<'d, 's> {
         BlockWords { dict: self.dict, codes: &self.scratch.codes }
     }
 
-    /// Precise-mode tokens of `text`, in order, to `emit` (which may ask
-    /// whether spans of the token's block are dictionary words).
-    pub(crate) fn cut<'a>(&mut self, text: &'a str, hmm: bool, emit: &mut impl FnMut(Piece<'a>, &BlockWords<'_, '_>)) {
+    /// Splits `text` into maximal runs of `class` and not-`class` characters,
+    /// leaves each run's characters in `scratch.chars`, and hands `each` the
+    /// run, the index of its first character in `text`, and whether it is of `class`.
+    fn for_each_run<'a>(
+        &mut self,
+        text: &'a str,
+        class: impl Fn(char) -> bool,
+        mut each: impl FnMut(&mut Self, &'a str, usize, bool),
+    ) {
         let mut pos = 0;
         let mut char_base = 0;
         while pos < text.len() {
-            let (end, matched) = next_run(text, pos, is_han_default, &mut self.scratch.chars);
+            let (end, matched) = next_run(text, pos, &class, &mut self.scratch.chars);
             if end <= pos {
                 break;
             }
-            let block = &text[pos..end];
             let n = self.scratch.chars.len();
-            if matched {
-                self.cut_block(block, char_base, hmm, emit);
-            } else {
-                let chars = &self.scratch.chars;
-                let mut i = 0;
-                while let Some(&(offset, c)) = chars.get(i) {
-                    let offset = offset as usize;
-                    let count = if c == '\r' && matches!(chars.get(i + 1), Some(&(_, '\n'))) { 2 } else { 1 };
-                    let len = if count == 2 { 2 } else { c.len_utf8() };
-                    let word = block.get(offset..offset + len).unwrap_or_default();
-                    let outside = BlockWords { dict: self.dict, codes: &[] };
-                    emit(Piece { word, start: char_base + i, chars: count, in_block: None }, &outside);
-                    i += count;
-                }
-            }
+            each(self, &text[pos..end], char_base, matched);
             char_base += n;
             pos = end;
         }
+    }
+
+    /// Precise-mode tokens of `text`, in order, to `emit` (which may ask
+    /// whether spans of the token's block are dictionary words).
+    pub(crate) fn cut<'a>(&mut self, text: &'a str, hmm: bool, emit: &mut impl FnMut(Piece<'a>, &BlockWords<'_, '_>)) {
+        self.for_each_run(text, is_han_default, |this, block, char_base, matched| {
+            if matched {
+                this.cut_block(block, char_base, hmm, emit);
+                return;
+            }
+            let chars = &this.scratch.chars;
+            let mut i = 0;
+            while let Some(&(offset, c)) = chars.get(i) {
+                let offset = offset as usize;
+                let count = if c == '\r' && matches!(chars.get(i + 1), Some(&(_, '\n'))) { 2 } else { 1 };
+                let len = if count == 2 { 2 } else { c.len_utf8() };
+                let word = block.get(offset..offset + len).unwrap_or_default();
+                let outside = BlockWords { dict: this.dict, codes: &[] };
+                emit(Piece { word, start: char_base + i, chars: count, in_block: None }, &outside);
+                i += count;
+            }
+        });
     }
 
     fn cut_block<'a>(
@@ -599,18 +612,11 @@ impl<'d, 's> Segmenter<'d, 's> {
 
     /// Full-mode tokens of `text`.
     pub(crate) fn cut_all<'a>(&mut self, text: &'a str, out: &mut Vec<crate::Token<'a>>) {
-        let mut pos = 0;
-        let mut char_base = 0;
-        while pos < text.len() {
-            let (end, matched) = next_run(text, pos, is_cjk, &mut self.scratch.chars);
-            if end <= pos {
-                break;
-            }
-            let block = &text[pos..end];
-            let n = self.scratch.chars.len();
+        self.for_each_run(text, is_cjk, |this, block, char_base, matched| {
+            let n = this.scratch.chars.len();
             if matched {
-                let Scratch { chars, codes, .. } = &mut *self.scratch;
-                let dict = self.dict;
+                let Scratch { chars, codes, .. } = &mut *this.scratch;
+                let dict = this.dict;
                 codes.clear();
                 codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
                 let byte_at = |idx: usize| chars.get(idx).map_or(block.len(), |&(offset, _)| offset as usize);
@@ -621,24 +627,22 @@ impl<'d, 's> Segmenter<'d, 's> {
                         out.push(crate::Token { word, start: char_base + x, end: char_base + y });
                     });
                 }
-            } else {
-                let chars = &self.scratch.chars;
-                let mut i = 0;
-                while i < n {
-                    let mut j = i + 1;
-                    if joins_in_full_mode(chars[i].1) {
-                        while j < n && joins_in_full_mode(chars[j].1) {
-                            j += 1;
-                        }
-                    }
-                    let word = block.get(self.byte_at(block, i)..self.byte_at(block, j)).unwrap_or_default();
-                    out.push(crate::Token { word, start: char_base + i, end: char_base + j });
-                    i = j;
-                }
+                return;
             }
-            char_base += n;
-            pos = end;
-        }
+            let chars = &this.scratch.chars;
+            let mut i = 0;
+            while i < n {
+                let mut j = i + 1;
+                if joins_in_full_mode(chars[i].1) {
+                    while j < n && joins_in_full_mode(chars[j].1) {
+                        j += 1;
+                    }
+                }
+                let word = block.get(this.byte_at(block, i)..this.byte_at(block, j)).unwrap_or_default();
+                out.push(crate::Token { word, start: char_base + i, end: char_base + j });
+                i = j;
+            }
+        });
     }
 }
 

@@ -188,15 +188,14 @@ impl Tokenizer {
     /// dictionary; a word it lacks is `m` if its letters are digits, `eng`
     /// if it has ASCII letters, else `x`, as jieba-rs without its POS model).
     pub fn tag<'a>(&'a self, text: &'a str, hmm: bool) -> Vec<Tag<'a>> {
+        self.tags_of(&self.cut(text, Mode::Default, hmm))
+    }
+
+    /// The tags of tokens already cut in `Mode::Default`: what [`Tokenizer::tag`]
+    /// answers for their text, without segmenting it again.
+    pub fn tags_of<'a>(&'a self, tokens: &[Token<'a>]) -> Vec<Tag<'a>> {
         let dict = self.dict();
-        let mut tags = Vec::with_capacity((text.len() / 2).min(1 << 12));
-        let mut words = Vec::with_capacity(tags.capacity());
-        with_scratch(|scratch| {
-            Segmenter::new(&dict, scratch)
-                .cut(text, hmm, &mut |piece: Piece<'a>, _: &BlockWords<'_, '_>| words.push(piece.word))
-        });
-        tags.extend(words.into_iter().map(|word| Tag { word, tag: tag_of(&dict, word) }));
-        tags
+        tokens.iter().map(|token| Tag { word: token.word, tag: tag_of(&dict, token.word) }).collect()
     }
 }
 

@@ -59,8 +59,9 @@ fn cut<'a>(tokenizer: &'a Tokenizer, text: &'a str, options: &Options) -> Segmen
     let tokens = tokenizer.cut(text, options.mode, options.hmm);
     Segmented {
         words: tokens.iter().map(|t| t.word).collect(),
+        // `pos` is only accepted in mode default, so these are the tokens `tag` would cut.
+        tags: options.pos.then(|| tokenizer.tags_of(&tokens)),
         tokens: options.offsets.then_some(tokens),
-        tags: options.pos.then(|| tokenizer.tag(text, options.hmm)),
     }
 }
 

@@ -61,7 +61,12 @@ pub fn build_layer(dict_dir: &Path, out: &Path) -> Result<LayerBuild, String> {
 /// newest glibc it does need.
 pub fn check_glibc_file(path: &Path, max: &GlibcVersion) -> Result<Option<GlibcVersion>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let deps = glibc::dependencies(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    check_glibc_bytes(path, &bytes, max)
+}
+
+/// [`check_glibc_file`] on contents already read; `path` only names them in messages.
+fn check_glibc_bytes(path: &Path, bytes: &[u8], max: &GlibcVersion) -> Result<Option<GlibcVersion>, String> {
+    let deps = glibc::dependencies(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     glibc::check(&deps, max).map_err(|violations| {
         let mut message = format!("{}: needs a glibc newer than {max}:", path.display());
         for v in violations {
@@ -83,8 +88,8 @@ pub struct FunctionBuild {
 /// Checks `binary` against `max_glibc`, installs it as `<out>/bootstrap`
 /// (mode 0755) and writes `<out>/bootstrap.zip` holding just that file.
 pub fn package_function(binary: &Path, out: &Path, max_glibc: &GlibcVersion) -> Result<FunctionBuild, String> {
-    let glibc = check_glibc_file(binary, max_glibc)?;
     let data = std::fs::read(binary).map_err(|e| format!("{}: cannot read: {e}", binary.display()))?;
+    let glibc = check_glibc_bytes(binary, &data, max_glibc)?;
     let bootstrap = out.join("bootstrap");
     zip::write_atomically(&bootstrap, &data)?;
     set_executable(&bootstrap)?;

@@ -1,0 +1,103 @@
+"""Python jieba 0.42.1 as a test oracle: JSON requests in, jieba's answers out.
+
+Run with the pinned venv (scripts/setup jieba):
+    .venv/jieba/bin/python tests/oracle/jieba_oracle.py < requests.jsonl
+
+Each input line is one JSON object; each output line is the answer to it, in
+order (a JSON list), or {"error": "..."} if jieba raised. Operations:
+
+    {"op": "cut", "text": T, "cut_all": false, "hmm": true}   -> [word, ...]
+    {"op": "cut_for_search", "text": T, "hmm": true}          -> [word, ...]
+    {"op": "posseg", "text": T, "hmm": true}                  -> [[word, flag], ...]
+    {"op": "extract_tags", "text": T, "topK": 20, "allowPOS": [..] or null,
+     "withFlag": false, "stopWords": [..]}                    -> [[word, weight] or [word, flag, weight], ...]
+    {"op": "textrank", ...same fields; allowPOS null means jieba's default} -> the same shapes
+
+Weights are written with repr(), so they parse back to the same doubles.
+The repository's dict/dict.txt must be byte-identical to jieba's own: the
+tests compare against jieba exactly as installed.
+"""
+
+import json
+import logging
+import os
+import sys
+
+import jieba
+import jieba.analyse
+import jieba.posseg
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_POS = ("ns", "n", "vn", "v")
+
+
+def check_dictionary():
+    ours = os.path.join(ROOT, "dict", "dict.txt")
+    theirs = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    with open(ours, "rb") as a, open(theirs, "rb") as b:
+        if a.read() != b.read():
+            sys.exit("jieba_oracle: dict/dict.txt differs from jieba 0.42.1's dict.txt")
+
+
+def extractor_answer(pairs, with_flag):
+    out = []
+    for key, weight in pairs:
+        if with_flag:
+            out.append([key.word, key.flag, weight])
+        else:
+            out.append([key, weight])
+    return out
+
+
+def keywords(request, method):
+    extractor = jieba.analyse.default_tfidf if method == "tfidf" else jieba.analyse.default_textrank
+    # As a fresh extractor that was given these stop words (set_stop_words adds them).
+    extractor.stop_words = set(extractor.STOP_WORDS) | set(request.get("stopWords") or ())
+    allow = request.get("allowPOS")
+    with_flag = bool(request.get("withFlag", False))
+    top_k = request.get("topK", 20)
+    text = request["text"]
+    if method == "tfidf":
+        pairs = extractor.extract_tags(text, topK=top_k, withWeight=True, allowPOS=tuple(allow or ()), withFlag=with_flag)
+        return extractor_answer(pairs, with_flag and bool(allow))
+    allow = DEFAULT_POS if allow is None else tuple(allow)
+    pairs = extractor.textrank(text, topK=top_k, withWeight=True, allowPOS=allow, withFlag=with_flag)
+    return extractor_answer(pairs, with_flag and bool(allow))
+
+
+def answer(request):
+    op = request["op"]
+    text = request.get("text", "")
+    hmm = bool(request.get("hmm", True))
+    if op == "cut":
+        return jieba.lcut(text, cut_all=bool(request.get("cut_all", False)), HMM=hmm)
+    if op == "cut_for_search":
+        return jieba.lcut_for_search(text, HMM=hmm)
+    if op == "posseg":
+        return [[p.word, p.flag] for p in jieba.posseg.lcut(text, HMM=hmm)]
+    if op == "extract_tags":
+        return keywords(request, "tfidf")
+    if op == "textrank":
+        return keywords(request, "textrank")
+    raise ValueError("unknown op %r" % op)
+
+
+def main():
+    jieba.setLogLevel(logging.WARNING)
+    check_dictionary()
+    jieba.initialize()
+    out = sys.stdout
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            result = answer(json.loads(line))
+        except Exception as e:  # the answer to compare is that jieba failed
+            result = {"error": "%s: %s" % (type(e).__name__, e)}
+        out.write(json.dumps(result, ensure_ascii=False))
+        out.write("\n")
+    out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -20,16 +20,18 @@ impl std::error::Error for AssembleError {}
 /// from the sources in `dict_dir`, and returns its manifest.
 ///
 /// `dict/dict.txt` is kept as shipped (the source of record, and what
-/// `dict/dict.bin`'s header names by crc32); functions map `dict/dict.bin`.
+/// `dict/dict.bin`'s header names by crc32); functions map `dict/dict.bin`,
+/// which also holds the HMMs and the IDF table compiled from the other
+/// sources (`compile::Sources`).
 ///
 /// Only the layer's own files are written and they depend only on the
 /// sources, so two runs over the same `dict/` produce identical trees.
 pub fn assemble(dict_dir: &Path, out_dir: &Path) -> Result<Manifest, AssembleError> {
-    let source = dict_dir.join("dict.txt");
-    let dict = std::fs::read(&source).map_err(|e| AssembleError(format!("cannot read {}: {e}", source.display())))?;
-    // Parse the dictionary now, once, not at every cold start.
-    let compiled = crate::compile::compile(&dict)
-        .map_err(|e| AssembleError(format!("{} does not parse as a jieba dictionary: {e}", source.display())))?;
+    let sources = crate::compile::Sources::read(dict_dir).map_err(AssembleError)?;
+    // Parse every source now, once, not at every cold start.
+    let compiled = crate::compile::compile(&sources)
+        .map_err(|e| AssembleError(format!("{}: cannot compile the layer: {e}", dict_dir.display())))?;
+    let dict = sources.dict_txt;
 
     let mut files = BTreeMap::new();
     files.insert(DICT_FILE.to_string(), FileEntry::describe(&dict, true));

@@ -19,19 +19,42 @@
 //! | 56 | 4 | words |
 //! | 60 | 4 | trie slots |
 //! | 64 | 16 × [`SECTIONS`] | section table: offset, length (bytes) |
-//! | 208 | 4 | crc32 of bytes 0..208 |
+//! | 400 | 4 | crc32 of bytes 0..400 |
 //!
 //! Sections, the small ones a cold start reads first, the trie last:
 //! - `BMP_CODES`: `u16` code of every BMP character (0: in no word).
 //! - `ASTRAL_CODES`: sorted `(char, code)` `u32` pairs for characters past the BMP.
-//! - `LOG_FREQS`: the distinct `ln(freq)` values, `f64`.
-//! - `TAG_OFFSETS` / `TAG_BYTES`: the part-of-speech tag names, `u32`
-//!   offsets (one more than tags) into UTF-8 bytes.
-//! - `HMM_PARAMS`: `f64` × 20: 4 start log-probabilities, then the 4 × 4
-//!   transition matrix, states in the order B, E, M, S.
+//! - `LOG_FREQS`: the distinct `ln(freq)` values, `f64` (`-inf` for a frequency of 0).
+//! - `TAG_OFFSETS` / `TAG_BYTES`: the part-of-speech tag names (the
+//!   dictionary's and the tagging HMM's), `u32` offsets (one more than tags)
+//!   into UTF-8 bytes.
+//! - `HMM_PARAMS`: `f64` × 20: the word HMM's (`finalseg`) 4 start
+//!   log-probabilities, then its 4 × 4 transition matrix, states in the order
+//!   B, E, M, S.
 //! - `EMIT_INDEX`: `u16` row of `EMIT_ROWS` for every character of
 //!   U+4E00..=U+9FD5 (`u16::MAX`: no emission data).
 //! - `EMIT_ROWS`: `f64` × 4 emission log-probabilities per row.
+//! - `POS_STATES`: the tagging HMM's (`posseg`) states, `u32` each: the tag id
+//!   in bits 0..16, the position letter (`B`, `E`, `M`, `S`) in bits 16..24.
+//!   States are numbered in the order Python sorts their `(position, tag)`
+//!   tuples, so comparing numbers compares states as jieba's `max` does. At
+//!   most [`MAX_POS_STATES`].
+//! - `POS_START`: `f64` start log-probability per state.
+//! - `POS_TRANS`: `f64` × states × states, row = from, column = to; `-inf`
+//!   where jieba has no transition.
+//! - `POS_NEXT`: per state, [`POS_MASK_WORDS`] `u64`: the bit set of states it
+//!   has a transition to (empty: the state ends every path through it).
+//! - `POS_CHAR_INDEX`: `u32` per character of U+4E00..=U+9FD5: its row in
+//!   `POS_ROWS`, `NONE` if the tagging HMM has no data for it.
+//! - `POS_ROWS`: `[u32; 2]` per row: the range of its entries.
+//! - `POS_ENTRY_STATES`: `u16` per entry: the state in bits 0..8, bit 8 set if
+//!   jieba's `char_state_tab` lists the state for the character, bit 9 if it
+//!   has an emission probability. A row's entries are sorted by state.
+//! - `POS_ENTRY_EMITS`: `f64` per entry: the emission log-probability.
+//! - `IDF_OFFSETS` / `IDF_BYTES`: the words of jieba's IDF table, sorted by
+//!   their UTF-8 bytes; `u32` offsets (one more than words).
+//! - `IDF_VALUES`: `f64` per word, in the same order.
+//! - `IDF_MEDIAN`: one `f64`, jieba's `median_idf`.
 //! - `SLOTS`: the double-array trie, `[base, check, word]` as `u32` per slot.
 //!   Slot 0 is the root; the child of slot `s` on character code `c` is slot
 //!   `t = base[s] + c` if `check[t] == s`. `word[t]` describes the word
@@ -47,9 +70,9 @@ compile_error!("the compiled dictionary is little-endian and mapped as is");
 /// The file's first bytes.
 pub const MAGIC: [u8; 8] = *b"TBXJIEBA";
 /// Version of the compiled dictionary's layout; bump on any change.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// Number of sections in the table.
-pub const SECTIONS: usize = 9;
+pub const SECTIONS: usize = 21;
 const HEADER_CRC_AT: usize = 64 + 16 * SECTIONS;
 /// Bytes before the first section.
 pub const HEADER_LEN: usize = HEADER_CRC_AT + 8;
@@ -62,7 +85,27 @@ pub(crate) const TAG_BYTES: usize = 4;
 pub(crate) const HMM_PARAMS: usize = 5;
 pub(crate) const EMIT_INDEX: usize = 6;
 pub(crate) const EMIT_ROWS: usize = 7;
-pub(crate) const SLOTS: usize = 8;
+pub(crate) const POS_STATES: usize = 8;
+pub(crate) const POS_START: usize = 9;
+pub(crate) const POS_TRANS: usize = 10;
+pub(crate) const POS_NEXT: usize = 11;
+pub(crate) const POS_CHAR_INDEX: usize = 12;
+pub(crate) const POS_ROWS: usize = 13;
+pub(crate) const POS_ENTRY_STATES: usize = 14;
+pub(crate) const POS_ENTRY_EMITS: usize = 15;
+pub(crate) const IDF_OFFSETS: usize = 16;
+pub(crate) const IDF_BYTES: usize = 17;
+pub(crate) const IDF_VALUES: usize = 18;
+pub(crate) const IDF_MEDIAN: usize = 19;
+pub(crate) const SLOTS: usize = 20;
+
+/// Most tagging-HMM states: a state number fits a byte.
+pub(crate) const MAX_POS_STATES: usize = 256;
+/// `u64` words in a set of tagging-HMM states.
+pub(crate) const POS_MASK_WORDS: usize = MAX_POS_STATES / 64;
+/// `POS_ENTRY_STATES` flags.
+pub(crate) const POS_IN_CHAR_STATES: u16 = 1 << 8;
+pub(crate) const POS_HAS_EMIT: u16 = 1 << 9;
 
 /// A trie slot's word field: frequency index in the low bits, tag above.
 pub(crate) const FREQ_BITS: u32 = 20;
@@ -116,6 +159,8 @@ pub(crate) fn crc32(bytes: &[u8]) -> u32 {
 pub(crate) trait Plain: Copy {}
 impl Plain for u16 {}
 impl Plain for u32 {}
+impl Plain for u64 {}
+impl Plain for [u32; 2] {}
 impl Plain for f64 {}
 impl Plain for [u32; 3] {}
 
@@ -219,6 +264,23 @@ impl Header {
         if self.len(EMIT_ROWS) % 32 != 0 {
             return Err("compiled dictionary HMM emission section is not whole rows".into());
         }
+        let states = self.len(POS_STATES) / 4;
+        if states == 0 || states > MAX_POS_STATES || self.len(POS_STATES) % 4 != 0 {
+            return Err("compiled dictionary tagging HMM state table is malformed".into());
+        }
+        expect(POS_START, states * 8, "tagging HMM start")?;
+        expect(POS_TRANS, states * states * 8, "tagging HMM transition")?;
+        expect(POS_NEXT, states * POS_MASK_WORDS * 8, "tagging HMM successor")?;
+        expect(POS_CHAR_INDEX, EMIT_INDEX_LEN * 4, "tagging HMM character index")?;
+        if self.len(POS_ROWS) % 8 != 0 || self.len(POS_ENTRY_STATES) % 2 != 0 {
+            return Err("compiled dictionary tagging HMM rows are malformed".into());
+        }
+        expect(POS_ENTRY_EMITS, self.len(POS_ENTRY_STATES) / 2 * 8, "tagging HMM emission")?;
+        if self.len(IDF_OFFSETS) % 4 != 0 || self.len(IDF_OFFSETS) == 0 {
+            return Err("compiled dictionary IDF table is malformed".into());
+        }
+        expect(IDF_VALUES, (self.len(IDF_OFFSETS) / 4 - 1) * 8, "IDF value")?;
+        expect(IDF_MEDIAN, 8, "IDF median")?;
         // Tag names are a few hundred bytes: check them all now, so that
         // tagging can hand them out as `&str` without a failure path.
         let offsets: &[u32] = cast(&file[self.sections[TAG_OFFSETS].clone()]);
@@ -301,6 +363,9 @@ pub(crate) fn bytes_of_u16(values: &[u16]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 pub(crate) fn bytes_of_u32(values: &[u32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+pub(crate) fn bytes_of_u64(values: &[u64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 pub(crate) fn bytes_of_f64(values: &[f64]) -> Vec<u8> {

@@ -5,31 +5,35 @@
 //! compiled dictionary into a [`Tokenizer`] once per process (at cold start,
 //! in the init phase). `TOOLBOX_LAYER_DIR` replaces `/opt` for local runs and tests.
 //!
-//! [`assemble`] is the other side: at build time it compiles `dict/dict.txt`
-//! into `dict/dict.bin` ([`format`]: a double-array trie, log-frequencies,
-//! tags and jieba's HMM, mapped as is, so cold start parses nothing) and
-//! writes the tree. Segmentation reproduces jieba-rs 0.11 token for token.
+//! [`assemble`] is the other side: at build time it compiles `dict/`
+//! (jieba's dictionary, its two HMMs and its IDF table) into `dict/dict.bin`
+//! ([`format`]: a double-array trie, log-frequencies, tags, the HMM tables
+//! and the IDF table, mapped as is, so cold start parses nothing) and writes
+//! the tree. Segmentation and tagging reproduce Python jieba 0.42.1 token for token.
 
 mod assemble;
 mod compile;
+mod cut;
+mod dict;
+mod finalseg;
 pub mod format;
 mod location;
 mod manifest;
-mod segment;
+mod posseg;
 mod tokenizer;
 
 pub use assemble::{assemble, AssembleError};
-pub use compile::compile;
+pub use compile::{compile, Sources};
 pub use location::{layer_dir, LAYER_DIR_ENV, LAYER_SUBDIR};
 pub use manifest::{FileEntry, Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
-pub use tokenizer::{LayerError, Mode, Tag, Token, Tokenizer};
+pub use tokenizer::{LayerError, Mode, Tag, Tagged, Token, Tokenizer};
 
 /// The layer's name, as published and as written in its manifest.
 pub const LAYER_NAME: &str = "toolbox-jieba";
 
 /// The on-disk format a function built from this crate can read. A layer whose
 /// manifest names another format is refused at init, by name.
-pub const LAYER_FORMAT: u32 = 2;
+pub const LAYER_FORMAT: u32 = 3;
 
 /// This crate's version: the semver part of the layer's content version.
 pub const LAYER_SEMVER: &str = env!("CARGO_PKG_VERSION");

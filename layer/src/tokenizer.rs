@@ -1,11 +1,13 @@
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use once_cell::sync::OnceCell;
 
+use crate::cut::{search_tokens, with_scratch, Segmenter};
+use crate::dict::Dict;
 use crate::format::Header;
 use crate::manifest::{Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
-use crate::segment::{search_tokens, tag_of, with_scratch, BlockWords, Dict, Piece, Segmenter};
 use crate::{layer_dir, LAYER_FORMAT, LAYER_NAME, LAYER_SEMVER, LAYER_SUBDIR};
 
 /// Why the layer could not be loaded: always names the path and what this
@@ -53,20 +55,36 @@ impl Mode {
 }
 
 /// A word with its character (not byte) offsets in the input; serializes as
-/// the API's `{"word", "start", "end"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// the API's `{"word", "start", "end"}`. The word is a slice of the input,
+/// except in full mode where jieba joins ASCII words that are not adjacent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Token<'a> {
-    pub word: &'a str,
+    pub word: Cow<'a, str>,
     pub start: usize,
     pub end: usize,
 }
 
-/// A word with its part-of-speech tag from the dictionary (`x` when unknown);
-/// serializes as the API's `{"word", "tag"}`.
+/// A word with its part-of-speech tag and its character offsets, as
+/// `jieba.posseg.cut` gives them; serializes as `{"word", "tag", "start", "end"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Tagged<'a> {
+    pub word: &'a str,
+    pub tag: &'a str,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A word and its tag alone; serializes as the API's `{"word", "tag"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Tag<'a> {
     pub word: &'a str,
     pub tag: &'a str,
+}
+
+impl<'a> From<Tagged<'a>> for Tag<'a> {
+    fn from(tagged: Tagged<'a>) -> Tag<'a> {
+        Tag { word: tagged.word, tag: tagged.tag }
+    }
 }
 
 /// The shared tokenizer: the layer's compiled dictionary, mapped once.
@@ -97,8 +115,13 @@ impl Tokenizer {
         let manifest_path = root.join(MANIFEST_FILE);
         let fail = |path: &Path, problem: String| LayerError { path: path.to_path_buf(), problem };
 
-        if !manifest_path.is_file() {
-            return Err(fail(&manifest_path, "layer manifest not found".into()));
+        match std::fs::metadata(&manifest_path) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(_) => return Err(fail(&manifest_path, "layer manifest is not a file".into())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(fail(&manifest_path, "layer manifest not found".into()))
+            }
+            Err(e) => return Err(fail(&manifest_path, format!("cannot read the layer manifest: {e}"))),
         }
         let manifest = Manifest::read(&manifest_path).map_err(|e| fail(&manifest_path, e))?;
         if manifest.name != LAYER_NAME || manifest.format != LAYER_FORMAT {
@@ -127,9 +150,13 @@ impl Tokenizer {
             ));
         }
         // SAFETY: the layer is read-only under /opt and nothing in this
-        // process writes it; every read of the map is bounds-checked, so even
-        // a file changed underneath cannot cause undefined behaviour beyond
-        // odd segmentation.
+        // process writes it; every read of the map is bounds-checked, so a
+        // file whose bytes change underneath gives odd segmentation, not
+        // undefined behaviour. A file truncated in place underneath is
+        // different: touching a page past its new end raises SIGBUS, which
+        // kills the instance (Lambda, like toolbox-local, answers that
+        // request with an error and starts a new instance, which reports
+        // the truncation at init). On Lambda, /opt is read-only.
         let file =
             unsafe { memmap2::Mmap::map(&file) }.map_err(|e| fail(&path, format!("cannot map dictionary: {e}")))?;
         advise(&file);
@@ -165,37 +192,45 @@ impl Tokenizer {
         Dict::new(&self.file, &self.header)
     }
 
-    /// Words of `text` in `mode`; concatenated, `Default` words give back `text`.
+    /// Words of `text` in `mode`, as Python jieba 0.42.1 gives them:
+    /// `jieba.lcut(text, HMM=hmm)`, `jieba.lcut(text, cut_all=True)` (the
+    /// `hmm` flag does not apply, as in jieba) or `jieba.lcut_for_search(text, HMM=hmm)`.
     pub fn cut<'a>(&self, text: &'a str, mode: Mode, hmm: bool) -> Vec<Token<'a>> {
         let dict = self.dict();
         let mut tokens = Vec::with_capacity((text.len() / 2).min(1 << 12));
         with_scratch(|scratch| {
-            let mut segmenter = Segmenter::new(&dict, scratch);
+            let mut segmenter = Segmenter::new(dict, scratch);
             match mode {
-                Mode::Default => segmenter.cut(text, hmm, &mut |piece: Piece<'a>, _: &BlockWords<'_, '_>| {
-                    tokens.push(Token { word: piece.word, start: piece.start, end: piece.start + piece.chars })
-                }),
-                Mode::Search => segmenter.cut(text, hmm, &mut |piece: Piece<'a>, words: &BlockWords<'_, '_>| {
-                    search_tokens(&piece, words, &mut tokens)
-                }),
-                Mode::All => segmenter.cut_all(text, &mut tokens),
+                Mode::Default => segmenter.cut(text, hmm, &mut |token| tokens.push(token)),
+                Mode::Search => {
+                    segmenter.cut(text, hmm, &mut |token| search_tokens(&dict, token, &mut |t| tokens.push(t)))
+                }
+                Mode::All => segmenter.cut_all(text, &mut |token| tokens.push(token)),
             }
         });
         tokens
     }
 
-    /// Precise-mode words with their part-of-speech tags (from the
-    /// dictionary; a word it lacks is `m` if its letters are digits, `eng`
-    /// if it has ASCII letters, else `x`, as jieba-rs without its POS model).
-    pub fn tag<'a>(&'a self, text: &'a str, hmm: bool) -> Vec<Tag<'a>> {
-        self.tags_of(&self.cut(text, Mode::Default, hmm))
+    /// Words with their part-of-speech tags, as `jieba.posseg.lcut(text,
+    /// HMM=hmm)` gives them. The words can differ from [`Tokenizer::cut`]'s,
+    /// as they do in jieba. Concatenated, they give back `text`.
+    pub fn posseg<'a>(&'a self, text: &'a str, hmm: bool) -> Vec<Tagged<'a>> {
+        let dict = self.dict();
+        let mut tagged = Vec::with_capacity((text.len() / 2).min(1 << 12));
+        with_scratch(|scratch| {
+            Segmenter::new(dict, scratch).posseg(text, hmm, &mut |t| tagged.push(t));
+        });
+        tagged
     }
 
-    /// The tags of tokens already cut in `Mode::Default`: what [`Tokenizer::tag`]
-    /// answers for their text, without segmenting it again.
-    pub fn tags_of<'a>(&'a self, tokens: &[Token<'a>]) -> Vec<Tag<'a>> {
-        let dict = self.dict();
-        tokens.iter().map(|token| Tag { word: token.word, tag: tag_of(&dict, token.word) }).collect()
+    /// The IDF of `word` in jieba's table (`analyse/idf.txt`), if listed.
+    pub fn idf(&self, word: &str) -> Option<f64> {
+        self.dict().idf(word)
+    }
+
+    /// The IDF jieba gives a word its table lacks: the table's median.
+    pub fn median_idf(&self) -> f64 {
+        self.dict().median_idf()
     }
 }
 

@@ -9,12 +9,16 @@ use std::path::{Path, PathBuf};
 use common::{repo, scratch_dir, Rng};
 use toolbox_layer::{format, Manifest, Mode, Tokenizer, COMPILED_DICT_FILE, LAYER_FORMAT, MANIFEST_FILE};
 
-/// A layer built from the first `lines` lines of the real dictionary.
+/// A layer built from the first `lines` lines of the real dictionary (and
+/// the real HMM and IDF tables).
 fn small_layer(name: &str, lines: usize) -> PathBuf {
     let dict_dir = scratch_dir(&format!("{name}-dict"));
     let text = std::fs::read_to_string(repo().join("dict/dict.txt")).unwrap();
     let head: String = text.lines().take(lines).map(|l| format!("{l}\n")).collect();
     std::fs::write(dict_dir.join("dict.txt"), head).unwrap();
+    for other in ["idf.txt", "finalseg", "posseg"] {
+        std::os::unix::fs::symlink(repo().join("dict").join(other), dict_dir.join(other)).unwrap();
+    }
     let layer = scratch_dir(name);
     toolbox_layer::assemble(&dict_dir, &layer).expect("assemble");
     layer
@@ -144,6 +148,20 @@ fn a_stale_compiled_dictionary_is_refused() {
 }
 
 #[test]
+fn a_compiled_dictionary_without_the_tagging_and_idf_tables_is_refused() {
+    // A format-1 file (9 sections, no posseg or IDF tables) under a manifest
+    // of this format: its header no longer parses.
+    let layer = small_layer("old-sections", 500);
+    let mut bytes = std::fs::read(bin_path(&layer)).unwrap();
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    reseal_header(&mut bytes);
+    replace_bin(&layer, &bytes);
+    let message = load_error(&layer);
+    assert!(message.contains("compiled dictionary format 1"), "{message}");
+    assert!(message.contains(&format!("reads format {}", format::FORMAT)), "{message}");
+}
+
+#[test]
 fn a_layer_of_another_format_is_refused_before_reading_it() {
     let layer = small_layer("layer-format", 500);
     let path = layer.join("toolbox").join(MANIFEST_FILE);
@@ -157,12 +175,17 @@ fn a_layer_of_another_format_is_refused_before_reading_it() {
 /// Every mode on `text`; the precise-mode words must still cover the text.
 fn exercise(tokenizer: &Tokenizer, text: &str) {
     for hmm in [true, false] {
-        let words: String = tokenizer.cut(text, Mode::Default, hmm).iter().map(|t| t.word).collect();
+        let words: String = tokenizer.cut(text, Mode::Default, hmm).iter().map(|t| t.word.as_ref()).collect();
         assert_eq!(words, text);
         let _ = tokenizer.cut(text, Mode::Search, hmm);
-        let _ = tokenizer.tag(text, hmm);
+        let tagged: String = tokenizer.posseg(text, hmm).iter().map(|t| t.word).collect();
+        assert_eq!(tagged, text);
     }
     let _ = tokenizer.cut(text, Mode::All, false);
+    for word in text.split_whitespace() {
+        let _ = tokenizer.idf(word);
+    }
+    let _ = tokenizer.median_idf();
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Properties over random strings (seeded, so a failure reproduces): no
-//! panic in any mode, precise-mode words concatenate back to the input, and
-//! every token's offsets address its word in the input.
+//! panic in any mode, precise-mode words and tagged words concatenate back
+//! to the input, and every token's offsets address its word in the input.
 
 mod common;
 
@@ -14,7 +14,7 @@ fn check(text: &str) {
         |start: usize, end: usize| -> String { chars.get(start..end).map(|c| c.iter().collect()).unwrap_or_default() };
     for hmm in [true, false] {
         let tokens = tokenizer.cut(text, Mode::Default, hmm);
-        let joined: String = tokens.iter().map(|t| t.word).collect();
+        let joined: String = tokens.iter().map(|t| t.word.as_ref()).collect();
         assert_eq!(joined, text, "precise words (hmm {hmm}) do not concatenate back");
         let mut next = 0;
         for t in &tokens {
@@ -28,11 +28,19 @@ fn check(text: &str) {
         for t in tokenizer.cut(text, Mode::Search, hmm) {
             assert_eq!(at(t.start, t.end), t.word, "search offsets of {:?} in {text:?}", t.word);
         }
-        let tagged: String = tokenizer.tag(text, hmm).iter().map(|t| t.word).collect();
-        assert_eq!(tagged, text, "tagged words (hmm {hmm}) do not concatenate back");
+        let tagged = tokenizer.posseg(text, hmm);
+        let mut next = 0;
+        for t in &tagged {
+            assert!(!t.word.is_empty() && !t.tag.is_empty(), "empty word or tag in {text:?}");
+            assert_eq!(t.start, next, "gap or overlap before tagged {:?} in {text:?}", t.word);
+            assert_eq!(at(t.start, t.end), t.word, "tagged offsets of {:?} in {text:?}", t.word);
+            next = t.end;
+        }
+        assert_eq!(next, chars.len(), "tagged words (hmm {hmm}) do not concatenate back");
     }
+    // Full mode yields empty words beside whitespace, as jieba does; each
+    // still sits at its offsets.
     for t in tokenizer.cut(text, Mode::All, false) {
-        assert!(!t.word.is_empty());
         assert_eq!(at(t.start, t.end), t.word, "full-mode offsets of {:?} in {text:?}", t.word);
     }
 }

@@ -73,11 +73,7 @@ fn layer_zip_is_reproducible_and_holds_exactly_the_opt_tree() {
     assert!(stdout.contains("layer version 0."), "prints the layer version: {stdout}");
 
     let dict_copy = dir.join("dict-copy");
-    std::fs::create_dir_all(&dict_copy).unwrap();
-    for entry in std::fs::read_dir(repo_root().join("dict")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dict_copy.join(entry.file_name())).unwrap();
-    }
+    copy_tree(&repo_root().join("dict"), &dict_copy);
     let second = toolbox_pack::build_layer(&dict_copy, &dir.join("second")).expect("layer builds");
     let a = std::fs::read(&zip_a).unwrap();
     let b = std::fs::read(&second.zip).unwrap();
@@ -235,4 +231,17 @@ fn glibc_reader_agrees_with_readelf() {
     ours.sort();
     assert!(!ours.is_empty());
     assert_eq!(ours, expected, "symbol versions read by toolbox-pack vs readelf -V");
+}
+
+/// Copies the directory tree `from` to `to` (new files, new mtimes).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
 }

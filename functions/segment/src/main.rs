@@ -1,16 +1,17 @@
 //! `segment`: jieba word segmentation (seed 000, sections 4.7 and 4.9).
 //!
-//! `{"text": "我来到北京清华大学"}` → `{"words": ["我", "来到", "北京", "清华大学"]}`.
-//! Options: `mode` (default|all|search), `hmm`, `offsets`, `pos`; `texts`
-//! (a list) segments a batch in one request. The dictionary comes from the
-//! layer, loaded once in init.
+//! `{"text": "我来到北京清华大学"}` → `{"words": ["我", "来到", "北京", "清华大学"]}`,
+//! as Python jieba 0.42.1's `jieba.lcut`. Options: `mode` (default|all|search),
+//! `hmm`, `offsets`, `pos` (`jieba.posseg.lcut`'s words and tags, which can
+//! differ from `words`, as in jieba); `texts` (a list) segments a batch in
+//! one request. The dictionary comes from the layer, loaded once in init.
 
 use std::process::ExitCode;
 
 use serde::Serialize;
 use serde_json::Value;
 use toolbox_gateway::{Params, Request, Response};
-use toolbox_layer::{Mode, Tag, Token, Tokenizer};
+use toolbox_layer::{Mode, Tag, Tagged, Token, Tokenizer};
 
 /// Largest request we segment, summed over a batch: 128 KiB of UTF-8 (about
 /// 43,000 Chinese characters) segments in well under the 3 s timeout at 128 MB,
@@ -28,11 +29,19 @@ struct Options {
 
 #[derive(Serialize)]
 struct Segmented<'a> {
-    words: Vec<&'a str>,
+    words: Vec<std::borrow::Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tokens: Option<Vec<Token<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    tags: Option<Vec<Tag<'a>>>,
+    tags: Option<Tags<'a>>,
+}
+
+/// `jieba.posseg` tags, with character offsets when `offsets` is set.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Tags<'a> {
+    Plain(Vec<Tag<'a>>),
+    WithOffsets(Vec<Tagged<'a>>),
 }
 
 /// A batch's answer: one result per text, in order.
@@ -57,10 +66,16 @@ fn segment(tokenizer: &&Tokenizer, request: &Request) -> Response {
 
 fn cut<'a>(tokenizer: &'a Tokenizer, text: &'a str, options: &Options) -> Segmented<'a> {
     let tokens = tokenizer.cut(text, options.mode, options.hmm);
+    let tags = options.pos.then(|| {
+        let tagged = tokenizer.posseg(text, options.hmm);
+        match options.offsets {
+            true => Tags::WithOffsets(tagged),
+            false => Tags::Plain(tagged.into_iter().map(Tag::from).collect()),
+        }
+    });
     Segmented {
-        words: tokens.iter().map(|t| t.word).collect(),
-        // `pos` is only accepted in mode default, so these are the tokens `tag` would cut.
-        tags: options.pos.then(|| tokenizer.tags_of(&tokens)),
+        words: tokens.iter().map(|t| t.word.clone()).collect(),
+        tags,
         tokens: options.offsets.then_some(tokens),
     }
 }
@@ -78,6 +93,7 @@ fn parse(params: &Params) -> Result<(Vec<&str>, Options, bool), Response> {
         pos: params.flag("pos", false)?,
     };
     if options.pos && mode != Mode::Default {
+        // As in jieba, whose posseg has no full or search mode.
         return Err(Response::error(400, "'pos' tags are only available in mode default"));
     }
 

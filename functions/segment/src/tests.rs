@@ -3,16 +3,14 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use toolbox_gateway::testing::{fixture, invoke, with_body, with_query, Answer};
-use toolbox_layer::Tokenizer;
+use toolbox_layer::{Mode, Tokenizer};
 
 use super::{segment, MAX_TEXT_BYTES};
 
 const SENTENCE: &str = "我来到北京清华大学";
 const PRECISE: [&str; 4] = ["我", "来到", "北京", "清华大学"];
-/// jieba-rs's full mode also lists the single characters the dictionary holds
-/// (Python jieba leaves them out when a longer word starts there).
-const FULL: [&str; 15] =
-    ["我", "来", "来到", "到", "北", "北京", "京", "清", "清华", "清华大学", "华", "华大", "大", "大学", "学"];
+/// `jieba.lcut(SENTENCE, cut_all=True)`.
+const FULL: [&str; 7] = ["我", "来到", "北京", "清华", "清华大学", "华大", "大学"];
 const SEARCH: [&str; 7] = ["我", "来到", "北京", "清华", "华大", "大学", "清华大学"];
 
 fn repo() -> PathBuf {
@@ -148,28 +146,56 @@ fn bad_input_gets_a_clear_4xx() {
     assert!(answer.body["error"].as_str().unwrap().starts_with("body is not valid JSON"));
 }
 
-/// The handler's words are jieba-rs's words, on real text, in every mode.
+/// The handler answers the layer's words and tags (which
+/// `layer/tests/python_equality.rs` proves equal to Python jieba's), batched
+/// under the size limit, in every mode.
 #[test]
-fn agrees_with_jieba_rs_on_the_review_corpus() {
-    let dict = std::fs::read(repo().join("dict/dict.txt")).unwrap();
-    let oracle = jieba_rs::Jieba::with_dict(&mut dict.as_slice()).unwrap();
+fn answers_the_tokenizers_words_and_tags_on_the_review_corpus() {
     let corpus = std::fs::read_to_string(repo().join("tests/corpus/reviews.txt")).unwrap();
     let lines: Vec<&str> = corpus.lines().collect();
     assert!(lines.len() >= 3000);
-
-    for (mode, hmm) in [("default", true), ("default", false), ("all", false), ("search", true), ("search", false)] {
-        // Batches that stay under the request size limit.
+    let t = tokenizer();
+    for (mode, name, hmm) in [
+        (Mode::Default, "default", true),
+        (Mode::Default, "default", false),
+        (Mode::All, "all", true),
+        (Mode::Search, "search", true),
+        (Mode::Search, "search", false),
+    ] {
+        let pos = mode == Mode::Default;
         for chunk in lines.chunks(100) {
-            let answer = ask(json!({ "texts": chunk, "mode": mode, "hmm": hmm }));
+            let answer = ask(json!({ "texts": chunk, "mode": name, "hmm": hmm, "pos": pos }));
             assert_eq!(answer.status, 200, "{:?}", answer.body);
             for (line, result) in chunk.iter().zip(answer.body["results"].as_array().unwrap()) {
-                let expected: Vec<&str> = match mode {
-                    "default" => oracle.cut(line, hmm).into_iter().map(|t| t.word).collect(),
-                    "all" => oracle.cut_all(line).into_iter().map(|t| t.word).collect(),
-                    _ => oracle.cut_for_search(line, hmm).into_iter().map(|t| t.word).collect(),
-                };
-                assert_eq!(result["words"], json!(expected), "mode {mode} hmm {hmm}: {line}");
+                let words: Vec<String> = t.cut(line, mode, hmm).into_iter().map(|t| t.word.into_owned()).collect();
+                assert_eq!(result["words"], json!(words), "mode {name} hmm {hmm}: {line}");
+                if pos {
+                    let tags: Vec<Value> =
+                        t.posseg(line, hmm).iter().map(|t| json!({"word": t.word, "tag": t.tag})).collect();
+                    assert_eq!(result["tags"], json!(tags), "pos hmm {hmm}: {line}");
+                }
             }
         }
     }
+}
+
+#[test]
+fn pos_tags_are_jiebas_posseg_with_offsets_on_request() {
+    let text = "小明硕士毕业于中国科学院计算所，后在日本京都大学深造";
+    let answer = ask(json!({ "text": text, "pos": true }));
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    // jieba.posseg.lcut: the HMM tags the unknown name (jieba's own README example).
+    assert_eq!(answer.body["tags"][0], json!({"word": "小明", "tag": "nr"}));
+    assert_eq!(answer.body["tags"][4], json!({"word": "中国科学院", "tag": "nt"}));
+    let answer = ask(json!({ "text": text, "pos": true, "offsets": true }));
+    let tags = answer.body["tags"].as_array().unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    let mut next = 0;
+    for tag in tags {
+        let (start, end) = (tag["start"].as_u64().unwrap() as usize, tag["end"].as_u64().unwrap() as usize);
+        assert_eq!(start, next);
+        assert_eq!(chars[start..end].iter().collect::<String>(), tag["word"].as_str().unwrap());
+        next = end;
+    }
+    assert_eq!(next, chars.len());
 }

@@ -20,13 +20,36 @@ pub fn tokenizer() -> &'static Tokenizer {
     })
 }
 
-/// The reference: jieba-rs on the same `dict.txt`.
-pub fn oracle() -> &'static jieba_rs::Jieba {
-    static ORACLE: OnceLock<jieba_rs::Jieba> = OnceLock::new();
-    ORACLE.get_or_init(|| {
-        let dict = std::fs::read(repo().join("dict/dict.txt")).expect("read dict.txt");
-        jieba_rs::Jieba::with_dict(&mut dict.as_slice()).expect("jieba-rs loads dict.txt")
-    })
+/// The reference: Python jieba 0.42.1 (`scripts/setup jieba`), answering
+/// `requests` through `tests/oracle/jieba_oracle.py` in one process (it
+/// loads in about a second), one JSON answer per request, in order.
+pub fn python_jieba(requests: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    use std::io::{BufRead, Write};
+    use std::process::{Command, Stdio};
+
+    let python = repo().join(".venv/jieba/bin/python");
+    assert!(python.exists(), "{} is missing: run scripts/setup jieba", python.display());
+    let mut child = Command::new(&python)
+        .arg(repo().join("tests/oracle/jieba_oracle.py"))
+        .env("PYTHONHASHSEED", "0")
+        .env("PYTHONIOENCODING", "utf-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the jieba oracle");
+    let mut stdin = child.stdin.take().expect("oracle stdin");
+    let input: String = requests.iter().map(|r| format!("{r}\n")).collect();
+    // Write from another thread: the oracle answers while it reads.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("oracle stdout"));
+    let answers: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(&line.expect("read the oracle")).expect("the oracle answers JSON"))
+        .collect();
+    writer.join().expect("writer thread").expect("write to the oracle");
+    assert!(child.wait().expect("wait for the oracle").success(), "the jieba oracle failed");
+    assert_eq!(answers.len(), requests.len(), "the oracle answered {} of {} requests", answers.len(), requests.len());
+    answers
 }
 
 /// A fresh directory under cargo's per-target temporary directory.

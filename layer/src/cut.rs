@@ -1,0 +1,430 @@
+//! `jieba.cut` over the mapped dictionary: precise mode with and without the
+//! HMM, full mode and search mode, following Python jieba 0.42.1 step for
+//! step (the same blocks, the same DAG and route with the same
+//! floating-point scores and tie-breaks, the same treatment of what the
+//! route leaves unjoined), so the words are identical; only the data
+//! structures differ. Words are handed out with their character offsets.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use crate::dict::Dict;
+use crate::Token;
+
+/// Characters jieba's `re_han_default` joins into blocks the DAG segments.
+#[inline(always)]
+pub(crate) fn in_default_block(c: char) -> bool {
+    is_han(c) || c.is_ascii_alphanumeric() || matches!(c, '+' | '#' | '&' | '.' | '_' | '%' | '-')
+}
+
+/// `[\u4E00-\u9FD5]`: the characters the HMMs run over.
+#[inline(always)]
+pub(crate) fn is_han(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FD5}').contains(&c)
+}
+
+/// Python's `\s` (`str.isspace()`): Unicode White_Space plus U+001C..U+001F.
+#[inline(always)]
+pub(crate) fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A route step: the best score of the rest of the block from a character,
+/// and the character after the chosen word.
+#[derive(Clone, Copy)]
+pub(crate) struct Step {
+    pub prob: f64,
+    pub end: u32,
+}
+
+/// Buffers reused across calls on a thread.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// The block's characters: byte offset in the block, and value.
+    pub chars: Vec<(u32, char)>,
+    pub codes: Vec<u32>,
+    pub route: Vec<Step>,
+    /// Word-HMM Viterbi back-pointers, 4 per character, and the best path.
+    pub hmm_prev: Vec<u8>,
+    pub hmm_path: Vec<u8>,
+    /// Full mode: the ends of the words starting at a character.
+    pub ends: Vec<usize>,
+    /// Tagging-HMM Viterbi: scores, back-pointers (one per state and
+    /// character), emissions of the current character, the best path.
+    pub pos_scores: Vec<f64>,
+    pub pos_back: Vec<u8>,
+    pub pos_emit: Vec<f64>,
+    pub pos_path: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers (fresh ones if they are busy).
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let result = f(&mut scratch);
+            // Do not pin the memory of a huge input forever.
+            if scratch.route.capacity() > 1 << 18 || scratch.pos_back.capacity() > 1 << 22 {
+                *scratch = Scratch::default();
+            }
+            result
+        }
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+/// Splits `text` at `pos` into the next maximal run of characters on which
+/// `class` agrees, recording its characters (offsets relative to the run).
+/// Returns the run's end and whether it is in the class.
+#[inline(always)]
+fn next_run(text: &str, pos: usize, class: impl Fn(char) -> bool, chars: &mut Vec<(u32, char)>) -> (usize, bool) {
+    chars.clear();
+    let rest = text.get(pos..).unwrap_or_default();
+    let mut iter = rest.char_indices();
+    let Some((_, first)) = iter.next() else { return (pos, false) };
+    let matched = class(first);
+    chars.push((0, first));
+    let mut end = pos + first.len_utf8();
+    for (i, c) in iter {
+        if class(c) != matched {
+            break;
+        }
+        chars.push((i as u32, c));
+        end = pos + i + c.len_utf8();
+    }
+    (end, matched)
+}
+
+/// A block being segmented: its text and the index of its first character
+/// in the whole text. Its characters are in the scratch buffers.
+#[derive(Clone, Copy)]
+pub(crate) struct Block<'a> {
+    pub text: &'a str,
+    pub base: usize,
+}
+
+pub(crate) struct Segmenter<'d, 's> {
+    pub dict: Dict<'d>,
+    pub scratch: &'s mut Scratch,
+}
+
+impl<'d, 's> Segmenter<'d, 's> {
+    pub(crate) fn new(dict: Dict<'d>, scratch: &'s mut Scratch) -> Self {
+        Segmenter { dict, scratch }
+    }
+
+    /// Splits `text` into maximal runs of `class` and not-`class` characters
+    /// (jieba's `re_han.split`), leaves each run's characters in
+    /// `scratch.chars`, and hands `each` the run and whether it is of `class`.
+    pub fn for_each_run<'a>(
+        &mut self,
+        text: &'a str,
+        class: impl Fn(char) -> bool,
+        mut each: impl FnMut(&mut Self, Block<'a>, bool),
+    ) {
+        let mut pos = 0;
+        let mut base = 0;
+        while pos < text.len() {
+            let (end, matched) = next_run(text, pos, &class, &mut self.scratch.chars);
+            if end <= pos {
+                break;
+            }
+            let n = self.scratch.chars.len();
+            each(self, Block { text: &text[pos..end], base }, matched);
+            base += n;
+            pos = end;
+        }
+    }
+
+    /// The byte offset of the block's character `idx` (its length past the end).
+    #[inline(always)]
+    pub fn byte_at(&self, block: Block, idx: usize) -> usize {
+        self.scratch.chars.get(idx).map_or(block.text.len(), |&(offset, _)| offset as usize)
+    }
+
+    /// Characters `x..y` of the block, as text.
+    #[inline(always)]
+    pub fn slice<'a>(&self, block: Block<'a>, x: usize, y: usize) -> &'a str {
+        block.text.get(self.byte_at(block, x)..self.byte_at(block, y)).unwrap_or_default()
+    }
+
+    #[inline(always)]
+    pub fn char_at(&self, idx: usize) -> char {
+        self.scratch.chars.get(idx).map_or('\0', |&(_, c)| c)
+    }
+
+    /// Characters `x..y` of the block as a token.
+    #[inline(always)]
+    pub fn token<'a>(&self, block: Block<'a>, x: usize, y: usize) -> Token<'a> {
+        Token { word: Cow::Borrowed(self.slice(block, x, y)), start: block.base + x, end: block.base + y }
+    }
+
+    /// The trie codes of the block's characters, and jieba's route through
+    /// its DAG (`calc`): from the last character back, each position takes
+    /// the word (shortest first, a tie going to the longer) maximizing
+    /// `log(freq) - log(total)` plus the score of the rest; a character
+    /// starting no word scores `log(1) - log(total)`. The words starting at a
+    /// position are found by walking the trie right there: no DAG is stored.
+    pub fn route_block(&mut self) {
+        let dict = &self.dict;
+        let Scratch { chars, codes, route, .. } = &mut *self.scratch;
+        codes.clear();
+        codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
+        let n = codes.len();
+        let log_total = dict.log_total;
+        route.clear();
+        route.resize(n + 1, Step { prob: 0.0, end: n as u32 });
+        let log1 = 0.0f64 - log_total;
+        for idx in (0..n).rev() {
+            let mut best: Option<Step> = None;
+            let rest = &route[..];
+            dict.words_at(codes, idx, |end, info| {
+                let prob = dict.log_freq(info) - log_total + rest.get(end).map_or(0.0, |s| s.prob);
+                match best {
+                    Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
+                    _ => best = Some(Step { prob, end: end as u32 }),
+                }
+            });
+            let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
+            route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1 });
+        }
+    }
+
+    /// The end of the route's word starting at `x` (at least `x + 1`).
+    #[inline(always)]
+    pub fn route_end(&self, x: usize) -> usize {
+        let n = self.scratch.chars.len();
+        self.scratch.route.get(x).map_or(n, |s| s.end as usize).clamp(x + 1, n.max(x + 1))
+    }
+
+    /// Whether characters `x..y` of the routed block are a word of non-zero frequency.
+    pub fn block_has_freq(&self, x: usize, y: usize) -> bool {
+        self.scratch.codes.get(x..y).is_some_and(|codes| self.dict.codes_have_freq(codes))
+    }
+
+    /// `jieba.cut(text, cut_all=False, HMM=hmm)`.
+    pub(crate) fn cut<'a>(&mut self, text: &'a str, hmm: bool, emit: &mut impl FnMut(Token<'a>)) {
+        self.for_each_run(text, in_default_block, |this, block, matched| {
+            if !matched {
+                this.cut_skipped(block, false, emit);
+            } else if hmm {
+                this.cut_dag(block, emit);
+            } else {
+                this.cut_dag_no_hmm(block, emit);
+            }
+        });
+    }
+
+    /// A block outside `re_han_default`, split by `(\r\n|\s)`: each
+    /// separator is a word; in precise mode every other character is a word
+    /// of its own, in full mode the text between separators is one word,
+    /// even when empty (as jieba yields it).
+    fn cut_skipped<'a>(&self, block: Block<'a>, full: bool, emit: &mut impl FnMut(Token<'a>)) {
+        let n = self.scratch.chars.len();
+        let mut piece = 0;
+        let mut i = 0;
+        while i < n {
+            let c = self.char_at(i);
+            let sep = if c == '\r' && self.char_at(i + 1) == '\n' { 2 } else { usize::from(is_py_space(c)) };
+            if sep == 0 {
+                if !full {
+                    emit(self.token(block, i, i + 1));
+                }
+                i += 1;
+                continue;
+            }
+            if full {
+                emit(self.token(block, piece, i));
+            }
+            emit(self.token(block, i, i + sep));
+            i += sep;
+            piece = i;
+        }
+        if full {
+            emit(self.token(block, piece, n));
+        }
+    }
+
+    /// jieba's `__cut_DAG`: the route's words; runs of single characters it
+    /// leaves are gathered, and a run of two or more that is not itself a
+    /// word goes to the word HMM (`finalseg.cut`), else is split into characters.
+    fn cut_dag<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
+        self.route_block();
+        let n = self.scratch.chars.len();
+        let mut x = 0;
+        let mut buf: Option<usize> = None;
+        while x < n {
+            let y = self.route_end(x);
+            if y - x == 1 {
+                buf.get_or_insert(x);
+            } else {
+                if let Some(start) = buf.take() {
+                    self.cut_unjoined(block, start, x, emit);
+                }
+                emit(self.token(block, x, y));
+            }
+            x = y;
+        }
+        if let Some(start) = buf {
+            self.cut_unjoined(block, start, n, emit);
+        }
+    }
+
+    fn cut_unjoined<'a>(&mut self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Token<'a>)) {
+        if y - x == 1 {
+            emit(self.token(block, x, y));
+        } else if !self.block_has_freq(x, y) {
+            self.finalseg(block, x, y, emit);
+        } else {
+            for i in x..y {
+                emit(self.token(block, i, i + 1));
+            }
+        }
+    }
+
+    /// jieba's `__cut_DAG_NO_HMM`: the route's words, with runs of single
+    /// ASCII letters and digits joined into one word.
+    fn cut_dag_no_hmm<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
+        self.route_block();
+        let n = self.scratch.chars.len();
+        let mut x = 0;
+        let mut buf: Option<usize> = None;
+        while x < n {
+            let y = self.route_end(x);
+            if y - x == 1 && self.char_at(x).is_ascii_alphanumeric() {
+                buf.get_or_insert(x);
+            } else {
+                if let Some(start) = buf.take() {
+                    emit(self.token(block, start, x));
+                }
+                emit(self.token(block, x, y));
+            }
+            x = y;
+        }
+        if let Some(start) = buf {
+            emit(self.token(block, start, n));
+        }
+    }
+
+    /// `jieba.cut(text, cut_all=True)`.
+    pub(crate) fn cut_all<'a>(&mut self, text: &'a str, emit: &mut impl FnMut(Token<'a>)) {
+        self.for_each_run(text, in_default_block, |this, block, matched| {
+            if matched {
+                this.cut_all_block(block, emit);
+            } else {
+                this.cut_skipped(block, true, emit);
+            }
+        });
+    }
+
+    /// jieba's `__cut_all`: every word of the DAG longer than a character,
+    /// and the single characters no earlier word covered; runs of those that
+    /// start with an ASCII letter or digit are joined (its `eng_buf`, which,
+    /// like jieba's, can skip characters other words covered).
+    fn cut_all_block<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
+        let dict = self.dict;
+        {
+            let Scratch { chars, codes, .. } = &mut *self.scratch;
+            codes.clear();
+            codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
+        }
+        let n = self.scratch.chars.len();
+        // Python's old_j, plus one: the end of the last word yielded.
+        let mut covered = 0usize;
+        let mut eng: Option<EngBuf> = None;
+        let mut ends = std::mem::take(&mut self.scratch.ends);
+        for k in 0..n {
+            let alnum = self.char_at(k).is_ascii_alphanumeric();
+            if !alnum {
+                if let Some(buf) = eng.take() {
+                    emit(buf.into_token(self, block));
+                }
+            }
+            ends.clear();
+            dict.words_at(&self.scratch.codes, k, |end, _| ends.push(end));
+            if ends.is_empty() {
+                ends.push(k + 1);
+            }
+            if ends.len() == 1 && k + 1 > covered {
+                let end = ends[0];
+                if alnum {
+                    match &mut eng {
+                        Some(buf) => buf.push(self, block, k, end),
+                        None => eng = Some(EngBuf { start: k, end, owned: None }),
+                    }
+                } else {
+                    emit(self.token(block, k, end));
+                }
+                covered = end;
+            } else {
+                for &end in ends.iter() {
+                    if end > k + 1 {
+                        emit(self.token(block, k, end));
+                        covered = end;
+                    }
+                }
+            }
+        }
+        if let Some(buf) = eng {
+            emit(buf.into_token(self, block));
+        }
+        self.scratch.ends = ends;
+    }
+}
+
+/// Full mode's run of words starting with ASCII letters or digits, joined:
+/// characters `start..end` of the block, or, once a word that does not
+/// follow the last one joined it, the joined text itself.
+struct EngBuf {
+    start: usize,
+    end: usize,
+    owned: Option<String>,
+}
+
+impl EngBuf {
+    fn push(&mut self, segmenter: &Segmenter, block: Block, x: usize, y: usize) {
+        if self.owned.is_none() && self.end == x {
+            self.end = y;
+            return;
+        }
+        let (start, end) = (self.start, self.end);
+        let owned = self.owned.get_or_insert_with(|| segmenter.slice(block, start, end).to_string());
+        owned.push_str(segmenter.slice(block, x, y));
+        self.end = y;
+    }
+
+    fn into_token<'a>(self, segmenter: &Segmenter, block: Block<'a>) -> Token<'a> {
+        let word = match self.owned {
+            Some(owned) => Cow::Owned(owned),
+            None => Cow::Borrowed(segmenter.slice(block, self.start, self.end)),
+        };
+        Token { word, start: block.base + self.start, end: block.base + self.end }
+    }
+}
+
+/// Search mode: each precise word, preceded by its 2- and then 3-character
+/// substrings that are words of non-zero frequency (`cut_for_search`).
+pub(crate) fn search_tokens<'a>(dict: &Dict<'_>, token: Token<'a>, out: &mut impl FnMut(Token<'a>)) {
+    let word = &token.word;
+    let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).chain([word.len()]).collect();
+    let n = starts.len() - 1;
+    for len in [2, 3] {
+        if n <= len {
+            continue;
+        }
+        for i in 0..=n - len {
+            let gram = &word[starts[i]..starts[i + len]];
+            if dict.has_freq(gram) {
+                let gram = match &token.word {
+                    Cow::Borrowed(w) => Cow::Borrowed(&w[starts[i]..starts[i + len]]),
+                    Cow::Owned(_) => Cow::Owned(gram.to_string()),
+                };
+                out(Token { word: gram, start: token.start + i, end: token.start + i + len });
+            }
+        }
+    }
+    out(token);
+}

@@ -1,0 +1,367 @@
+//! `jieba.posseg.cut`: words with their part-of-speech tags, following
+//! Python jieba 0.42.1's `POSTokenizer` step for step. Its segmentation
+//! differs from `jieba.cut`'s: other blocks (`re_han_internal`), and the
+//! runs the route leaves go to the tagging HMM, whose states are
+//! (position, tag) pairs, instead of the word HMM.
+
+use crate::cut::{is_han, Block, Scratch, Segmenter};
+use crate::format::{POS_HAS_EMIT, POS_IN_CHAR_STATES, POS_MASK_WORDS};
+use crate::Tagged;
+
+/// jieba's `re_han_internal`: the blocks the DAG tags.
+#[inline(always)]
+fn in_posseg_block(c: char) -> bool {
+    is_han(c) || c.is_ascii_alphanumeric() || matches!(c, '+' | '#' | '&' | '.' | '_')
+}
+
+/// A set of tagging-HMM states.
+type Mask = [u64; POS_MASK_WORDS];
+
+fn mask_set(mask: &mut Mask, state: usize) {
+    mask[state / 64] |= 1 << (state % 64);
+}
+
+fn mask_states(mask: &Mask) -> impl Iterator<Item = usize> + '_ {
+    mask.iter()
+        .enumerate()
+        .flat_map(|(w, &bits)| (0..64).filter(move |b| bits & (1 << b) != 0).map(move |b| w * 64 + b))
+}
+
+impl<'d> Segmenter<'d, '_> {
+    /// `jieba.posseg.cut(text, HMM=hmm)`.
+    pub(crate) fn posseg<'a>(&mut self, text: &'a str, hmm: bool, emit: &mut impl FnMut(Tagged<'a>))
+    where
+        'd: 'a,
+    {
+        self.for_each_run(text, in_posseg_block, |this, block, matched| {
+            if !matched {
+                // Split by `(\r\n|\s)`; separators and every other character are tagged x.
+                let n = this.scratch.chars.len();
+                let mut i = 0;
+                while i < n {
+                    let len = if this.char_at(i) == '\r' && this.char_at(i + 1) == '\n' { 2 } else { 1 };
+                    emit(this.tagged(block, i, i + len, "x"));
+                    i += len;
+                }
+            } else if hmm {
+                this.posseg_dag(block, emit);
+            } else {
+                this.posseg_dag_no_hmm(block, emit);
+            }
+        });
+    }
+
+    fn tagged<'a>(&self, block: Block<'a>, x: usize, y: usize, tag: &'a str) -> Tagged<'a>
+    where
+        'd: 'a,
+    {
+        Tagged { word: self.slice(block, x, y), tag, start: block.base + x, end: block.base + y }
+    }
+
+    /// Characters `x..y` tagged as jieba's `word_tag_tab.get(word, 'x')`.
+    fn dict_tagged<'a>(&self, block: Block<'a>, x: usize, y: usize) -> Tagged<'a>
+    where
+        'd: 'a,
+    {
+        let word = self.slice(block, x, y);
+        let tag = self.dict.word_tag(word);
+        Tagged { word, tag, start: block.base + x, end: block.base + y }
+    }
+
+    /// `POSTokenizer.__cut_DAG`: as `cut`'s, but unjoined runs that are not
+    /// words go to `__cut_detail`.
+    fn posseg_dag<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Tagged<'a>))
+    where
+        'd: 'a,
+    {
+        self.route_block();
+        let n = self.scratch.chars.len();
+        let mut x = 0;
+        let mut buf: Option<usize> = None;
+        while x < n {
+            let y = self.route_end(x);
+            if y - x == 1 {
+                buf.get_or_insert(x);
+            } else {
+                if let Some(start) = buf.take() {
+                    self.posseg_unjoined(block, start, x, emit);
+                }
+                emit(self.dict_tagged(block, x, y));
+            }
+            x = y;
+        }
+        if let Some(start) = buf {
+            self.posseg_unjoined(block, start, n, emit);
+        }
+    }
+
+    fn posseg_unjoined<'a>(&mut self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Tagged<'a>))
+    where
+        'd: 'a,
+    {
+        if y - x == 1 {
+            emit(self.dict_tagged(block, x, y));
+        } else if !self.block_has_freq(x, y) {
+            self.cut_detail(block, x, y, emit);
+        } else {
+            for i in x..y {
+                emit(self.dict_tagged(block, i, i + 1));
+            }
+        }
+    }
+
+    /// `POSTokenizer.__cut_DAG_NO_HMM`: the route's words, runs of single
+    /// ASCII letters and digits joined and tagged `eng`.
+    fn posseg_dag_no_hmm<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Tagged<'a>))
+    where
+        'd: 'a,
+    {
+        self.route_block();
+        let n = self.scratch.chars.len();
+        let mut x = 0;
+        let mut buf: Option<usize> = None;
+        while x < n {
+            let y = self.route_end(x);
+            if y - x == 1 && self.char_at(x).is_ascii_alphanumeric() {
+                buf.get_or_insert(x);
+            } else {
+                if let Some(start) = buf.take() {
+                    emit(self.tagged(block, start, x, "eng"));
+                }
+                emit(self.dict_tagged(block, x, y));
+            }
+            x = y;
+        }
+        if let Some(start) = buf {
+            emit(self.tagged(block, start, n, "eng"));
+        }
+    }
+
+    /// `POSTokenizer.__cut_detail` of characters `x..y`: runs of Chinese
+    /// characters through the tagging HMM; the rest split by
+    /// `([\.0-9]+|[a-zA-Z0-9]+)`, numbers tagged `m`, words `eng`, the gaps `x`.
+    fn cut_detail<'a>(&mut self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Tagged<'a>))
+    where
+        'd: 'a,
+    {
+        let mut i = x;
+        while i < y {
+            let han = is_han(self.char_at(i));
+            let mut j = i + 1;
+            while j < y && is_han(self.char_at(j)) == han {
+                j += 1;
+            }
+            if han {
+                self.tag_hmm_words(block, i, j, emit);
+            } else {
+                self.detail_split(block, i, j, emit);
+            }
+            i = j;
+        }
+    }
+
+    fn detail_split<'a>(&self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Tagged<'a>))
+    where
+        'd: 'a,
+    {
+        let number = |k: usize| k < y && matches!(self.char_at(k), '.' | '0'..='9');
+        let alnum = |k: usize| k < y && self.char_at(k).is_ascii_alphanumeric();
+        let mut gap = x;
+        let mut k = x;
+        while k < y {
+            let start = k;
+            let tag = if number(k) {
+                while number(k) {
+                    k += 1;
+                }
+                "m"
+            } else if alnum(k) {
+                while alnum(k) {
+                    k += 1;
+                }
+                "eng"
+            } else {
+                k += 1;
+                continue;
+            };
+            if gap < start {
+                emit(self.tagged(block, gap, start, "x"));
+            }
+            emit(self.tagged(block, start, k, tag));
+            gap = k;
+        }
+        if gap < y {
+            emit(self.tagged(block, gap, y, "x"));
+        }
+    }
+
+    /// `POSTokenizer.__cut`: the tagging HMM's path over characters `x..y`;
+    /// a word ends at each E or S state and takes that state's tag; what
+    /// follows the last one is a word with the tag of its first state.
+    fn tag_hmm_words<'a>(&mut self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Tagged<'a>))
+    where
+        'd: 'a,
+    {
+        self.pos_viterbi(x, y);
+        let dict = self.dict;
+        let state_of = |path: &[u8], k: usize| {
+            let state = path.get(k - x).copied().unwrap_or(0) as usize;
+            let word = dict.pos.states.get(state).copied().unwrap_or(0);
+            ((word >> 16) as u8, dict.tag_name((word & 0xffff) as usize))
+        };
+        let mut begin = x;
+        let mut next = x;
+        for k in x..y {
+            let (position, tag) = state_of(&self.scratch.pos_path, k);
+            match position {
+                b'B' => begin = k,
+                b'E' => {
+                    emit(self.tagged(block, begin, k + 1, tag));
+                    next = k + 1;
+                }
+                b'S' => {
+                    emit(self.tagged(block, k, k + 1, tag));
+                    next = k + 1;
+                }
+                _ => {}
+            }
+        }
+        if next < y {
+            let (_, tag) = state_of(&self.scratch.pos_path, next);
+            emit(self.tagged(block, next, y, tag));
+        }
+    }
+
+    /// jieba's `posseg.viterbi` over characters `x..y`, into `pos_path`.
+    ///
+    /// At each character the candidate states are those `char_state_tab`
+    /// lists for it (all states if it lists none) that some previous state
+    /// can move to; if none can, every state a previous one can move to
+    /// (all states, if none). Each candidate takes the best previous state
+    /// (`prev + trans + emit`, a missing transition `-inf`, a missing
+    /// emission MIN_FLOAT); ties go to the higher-numbered state, as
+    /// Python's `max` over `(prob, state)` tuples breaks them, and state
+    /// numbers follow Python's order of the tuples.
+    fn pos_viterbi(&mut self, x: usize, y: usize) {
+        let dict = self.dict;
+        let pos = &dict.pos;
+        let count = pos.count();
+        let Scratch { chars, pos_scores, pos_back, pos_emit, pos_path, .. } = &mut *self.scratch;
+        let run = chars.get(x..y).unwrap_or_default();
+        let len = run.len();
+        pos_path.clear();
+        pos_path.resize(len, 0);
+        if len == 0 || count == 0 {
+            return;
+        }
+        let mut all: Mask = [0; POS_MASK_WORDS];
+        for state in 0..count {
+            mask_set(&mut all, state);
+        }
+        pos_back.clear();
+        pos_back.resize(len * count, 0);
+        pos_scores.clear();
+        pos_scores.resize(2 * count, f64::NEG_INFINITY);
+        pos_emit.clear();
+        pos_emit.resize(count, 0.0);
+
+        // The character's emissions into `pos_emit`, and the states it lists.
+        let load_char = |c: char, pos_emit: &mut Vec<f64>| -> Option<Mask> {
+            pos_emit.iter_mut().for_each(|e| *e = crate::dict::MIN_FLOAT);
+            let mut listed: Mask = [0; POS_MASK_WORDS];
+            let mut any = false;
+            for i in pos.entries(c) {
+                let entry = pos.entry_states.get(i).copied().unwrap_or(0);
+                let state = (entry & 0xff) as usize;
+                if state >= count {
+                    continue;
+                }
+                if entry & POS_HAS_EMIT != 0 {
+                    pos_emit[state] = pos.entry_emits.get(i).copied().unwrap_or(crate::dict::MIN_FLOAT);
+                }
+                if entry & POS_IN_CHAR_STATES != 0 {
+                    mask_set(&mut listed, state);
+                    any = true;
+                }
+            }
+            any.then_some(listed)
+        };
+
+        let listed = load_char(run[0].1, pos_emit).unwrap_or(all);
+        let mut present = listed;
+        let (mut prev, mut curr) = pos_scores.split_at_mut(count);
+        for state in mask_states(&present) {
+            prev[state] = pos.start.get(state).copied().unwrap_or(crate::dict::MIN_FLOAT) + pos_emit[state];
+        }
+        let mut prev_states: Vec<usize> = Vec::with_capacity(count);
+        for t in 1..len {
+            prev_states.clear();
+            let mut expect: Mask = [0; POS_MASK_WORDS];
+            for state in mask_states(&present) {
+                let next = pos.next(state);
+                if next.iter().any(|&w| w != 0) {
+                    prev_states.push(state);
+                    for (e, n) in expect.iter_mut().zip(next) {
+                        *e |= n;
+                    }
+                }
+            }
+            if prev_states.is_empty() {
+                // jieba's max() over no states would raise; keep every state.
+                prev_states.extend(mask_states(&present));
+            }
+            let listed = load_char(run[t].1, pos_emit).unwrap_or(all);
+            let mut obs: Mask = [0; POS_MASK_WORDS];
+            for w in 0..POS_MASK_WORDS {
+                obs[w] = listed[w] & expect[w];
+            }
+            if obs.iter().all(|&w| w == 0) {
+                obs = if expect.iter().any(|&w| w != 0) { expect } else { all };
+            }
+            let back = &mut pos_back[t * count..(t + 1) * count];
+            for state in mask_states(&obs) {
+                let emit = pos_emit[state];
+                let mut best = f64::NAN;
+                let mut from = 0usize;
+                for &y0 in &prev_states {
+                    let prob = prev[y0] + pos.trans(y0, state) + emit;
+                    if best.is_nan() || prob >= best {
+                        best = prob;
+                        from = y0;
+                    }
+                }
+                curr[state] = best;
+                back[state] = from as u8;
+            }
+            present = obs;
+            std::mem::swap(&mut prev, &mut curr);
+        }
+        let mut best = f64::NAN;
+        let mut state = 0usize;
+        for s in mask_states(&present) {
+            if best.is_nan() || prev[s] >= best {
+                best = prev[s];
+                state = s;
+            }
+        }
+        pos_path[len - 1] = state as u8;
+        for t in (1..len).rev() {
+            state = pos_back[t * count + state] as usize;
+            pos_path[t - 1] = state as u8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_list_their_states_in_order() {
+        let mut mask: Mask = [0; POS_MASK_WORDS];
+        for s in [200, 3, 64, 0] {
+            mask_set(&mut mask, s);
+        }
+        assert_eq!(mask_states(&mask).collect::<Vec<_>>(), [0, 3, 64, 200]);
+    }
+}

@@ -1,0 +1,133 @@
+//! Our words and tags must equal Python jieba 0.42.1's, token for token, in
+//! every mode and with the HMM on and off: `jieba.lcut`, `lcut(cut_all=True)`,
+//! `lcut_for_search` and `jieba.posseg.lcut`, on real text, edge cases and
+//! random strings. Python jieba runs pinned in `.venv/jieba`.
+
+mod common;
+
+use common::{python_jieba, repo, tokenizer, Rng};
+use serde_json::{json, Value};
+use toolbox_layer::Mode;
+
+/// The operations compared, as the oracle names them, with ours.
+const OPS: [(&str, Option<bool>); 7] = [
+    ("cut", Some(true)),
+    ("cut", Some(false)),
+    ("cut_all", None),
+    ("cut_for_search", Some(true)),
+    ("cut_for_search", Some(false)),
+    ("posseg", Some(true)),
+    ("posseg", Some(false)),
+];
+
+fn request(op: &str, hmm: Option<bool>, text: &str) -> Value {
+    match op {
+        "cut_all" => json!({"op": "cut", "cut_all": true, "text": text}),
+        _ => json!({"op": op, "hmm": hmm.unwrap_or(true), "text": text}),
+    }
+}
+
+fn ours(op: &str, hmm: Option<bool>, text: &str) -> Value {
+    let t = tokenizer();
+    let hmm = hmm.unwrap_or(true);
+    let words = |mode| json!(t.cut(text, mode, hmm).iter().map(|t| t.word.as_ref()).collect::<Vec<_>>());
+    match op {
+        "cut" => words(Mode::Default),
+        "cut_all" => words(Mode::All),
+        "cut_for_search" => words(Mode::Search),
+        _ => json!(t.posseg(text, hmm).iter().map(|t| [t.word, t.tag]).collect::<Vec<_>>()),
+    }
+}
+
+/// `text` for a failure message: whole if short, else its start.
+fn shown(text: &str) -> String {
+    let head: String = text.chars().take(120).collect();
+    if head.len() < text.len() {
+        format!("{head:?}... ({} chars)", text.chars().count())
+    } else {
+        format!("{head:?}")
+    }
+}
+
+fn first_difference(a: &Value, b: &Value) -> String {
+    let (a, b) = (a.as_array().cloned().unwrap_or_default(), b.as_array().cloned().unwrap_or_default());
+    let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+    let window = |v: &[Value]| v[at.saturating_sub(2)..(at + 3).min(v.len())].to_vec();
+    format!("at token {at}:\n  ours:   {:?}\n  python: {:?}", window(&a), window(&b))
+}
+
+/// Compares every operation on every text; returns the number of answers compared.
+fn compare_all(texts: &[String]) -> usize {
+    let requests: Vec<Value> =
+        texts.iter().flat_map(|text| OPS.iter().map(move |&(op, hmm)| request(op, hmm, text))).collect();
+    let answers = python_jieba(&requests);
+    let mut failures = Vec::new();
+    for (i, python) in answers.iter().enumerate() {
+        let text = &texts[i / OPS.len()];
+        let (op, hmm) = OPS[i % OPS.len()];
+        let ours = ours(op, hmm, text);
+        if &ours != python {
+            failures.push(format!("{op} (hmm {hmm:?}) on {}: {}", shown(text), first_difference(&ours, python)));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} answers differ; first:\n{}", failures.len(), answers.len(), failures[0]);
+    answers.len()
+}
+
+fn lines(corpus: &str, min_lines: usize) -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join(corpus)).expect("read the corpus");
+    let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    assert!(lines.len() >= min_lines, "{corpus} has only {} lines", lines.len());
+    lines
+}
+
+#[test]
+fn review_corpus_matches_python_jieba_line_by_line() {
+    assert!(compare_all(&lines("tests/corpus/reviews.txt", 3000)) >= 3000 * OPS.len());
+}
+
+#[test]
+fn edge_cases_match_python_jieba() {
+    compare_all(&lines("layer/tests/corpus/edge-cases.txt", 50));
+}
+
+#[test]
+fn whole_files_as_one_text_match_python_jieba() {
+    // Newlines, `\r\n` and long inputs inside one request.
+    let mut texts = Vec::new();
+    for corpus in ["tests/corpus/reviews.txt", "layer/tests/corpus/edge-cases.txt"] {
+        let text = std::fs::read_to_string(repo().join(corpus)).expect("read the corpus");
+        let head: String = text.chars().take(20_000).collect();
+        texts.push(head.replace('\n', "\r\n"));
+        texts.push(head);
+    }
+    compare_all(&texts);
+}
+
+#[test]
+fn random_strings_match_python_jieba() {
+    let mut rng = Rng::new(5);
+    let texts: Vec<String> = (0..3000).map(|_| rng.text(40)).collect();
+    compare_all(&texts);
+}
+
+#[test]
+fn the_known_examples_come_out_as_jieba_documents_them() {
+    let words = |text, mode, hmm| -> Vec<String> {
+        tokenizer().cut(text, mode, hmm).into_iter().map(|t| t.word.into_owned()).collect()
+    };
+    assert_eq!(words("我来到北京清华大学", Mode::Default, true), ["我", "来到", "北京", "清华大学"]);
+    assert_eq!(words("他来到了网易杭研大厦", Mode::Default, true), ["他", "来到", "了", "网易", "杭研", "大厦"]);
+    assert_eq!(words("我们中出了一个叛徒", Mode::Default, false), ["我们", "中", "出", "了", "一个", "叛徒"]);
+    assert_eq!(words("南京市长江大桥", Mode::Search, true), ["南京", "京市", "南京市", "长江", "大桥", "长江大桥"]);
+    assert_eq!(
+        words("我来到北京清华大学，abc def", Mode::All, true),
+        ["我", "来到", "北京", "清华", "清华大学", "华大", "大学", "，", "abc", "", " ", "", "def"]
+    );
+    let tags: Vec<(&str, &str)> =
+        tokenizer().posseg("小明硕士毕业于中国科学院计算所", true).iter().map(|t| (t.word, t.tag)).collect();
+    assert_eq!(
+        tags,
+        [("小明", "nr"), ("硕士", "n"), ("毕业", "n"), ("于", "p"), ("中国科学院", "nt"), ("计算所", "n")]
+    );
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{python_jieba, repo, tokenizer, Rng};
+use common::{news_corpus, python_jieba, repo, tokenizer, Rng};
 use serde_json::{json, Value};
 use toolbox_layer::Mode;
 
@@ -74,16 +74,22 @@ fn compare_all(texts: &[String]) -> usize {
     answers.len()
 }
 
-fn lines(corpus: &str, min_lines: usize) -> Vec<String> {
-    let text = std::fs::read_to_string(repo().join(corpus)).expect("read the corpus");
+fn lines(corpus: impl AsRef<std::path::Path>, min_lines: usize) -> Vec<String> {
+    let corpus = repo().join(corpus);
+    let text = std::fs::read_to_string(&corpus).expect("read the corpus");
     let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
-    assert!(lines.len() >= min_lines, "{corpus} has only {} lines", lines.len());
+    assert!(lines.len() >= min_lines, "{} has only {} lines", corpus.display(), lines.len());
     lines
 }
 
 #[test]
 fn review_corpus_matches_python_jieba_line_by_line() {
     assert!(compare_all(&lines("tests/corpus/reviews.txt", 3000)) >= 3000 * OPS.len());
+}
+
+#[test]
+fn news_corpus_matches_python_jieba_line_by_line() {
+    assert!(compare_all(&lines(news_corpus(), 3000)) >= 3000 * OPS.len());
 }
 
 #[test]

@@ -271,13 +271,8 @@ fn manifest_version(out: &Path) -> String {
 fn changed_dict(dir: &Path) -> PathBuf {
     let dict = dir.join("dict");
     fs::create_dir_all(&dict).unwrap();
-    for entry in fs::read_dir(root().join("dict")).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            fs::copy(entry.path(), dict.join(entry.file_name())).unwrap();
-        }
-    }
-    let mut text = fs::read_to_string(dict.join("dict.txt")).unwrap();
+    link_other_sources(&dict);
+    let mut text = fs::read_to_string(root().join("dict/dict.txt")).unwrap();
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -312,8 +307,19 @@ fn layer_zip() -> &'static (PathBuf, String) {
         let full = fs::read_to_string(root().join("dict/dict.txt")).unwrap();
         let head: String = full.lines().take(2000).flat_map(|line| [line, "\n"]).collect();
         fs::write(dict.join("dict.txt"), head).unwrap();
+        link_other_sources(&dict);
         build_layer(&dict, &dir.join("layer"))
     })
+}
+
+/// Links the layer's sources other than dict.txt (HMM and IDF tables) into `dict`.
+fn link_other_sources(dict: &Path) {
+    for entry in fs::read_dir(root().join("dict")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != "dict.txt" {
+            std::os::unix::fs::symlink(entry.path(), dict.join(entry.file_name())).unwrap();
+        }
+    }
 }
 
 /// Earlier runs' layers (their process is gone); Linux only, where /proc says so.

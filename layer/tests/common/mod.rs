@@ -52,6 +52,15 @@ pub fn python_jieba(requests: &[serde_json::Value]) -> Vec<serde_json::Value> {
     answers
 }
 
+/// `<target>/corpus/news.txt`: 3,000 paragraphs of news text, built by
+/// `scripts/news-corpus` (which `scripts/test` runs; see tests/corpus/NEWS.md).
+pub fn news_corpus() -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target directory");
+    let path = target.join("corpus/news.txt");
+    assert!(path.exists(), "{} is missing: run scripts/news-corpus", path.display());
+    path
+}
+
 /// A fresh directory under cargo's per-target temporary directory.
 pub fn scratch_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("layer-{name}-{}", std::process::id()));

@@ -109,11 +109,15 @@ pub(crate) struct Block<'a> {
 pub(crate) struct Segmenter<'d, 's> {
     pub dict: Dict<'d>,
     pub scratch: &'s mut Scratch,
+    /// Tagging-HMM steps (state pairs scored) still allowed; once spent,
+    /// the tagging HMM stops and `work_left` stays `Some(0)`.
+    pub work_left: Option<u64>,
+    pub out_of_work: bool,
 }
 
 impl<'d, 's> Segmenter<'d, 's> {
     pub(crate) fn new(dict: Dict<'d>, scratch: &'s mut Scratch) -> Self {
-        Segmenter { dict, scratch }
+        Segmenter { dict, scratch, work_left: None, out_of_work: false }
     }
 
     /// Splits `text` into maximal runs of `class` and not-`class` characters

@@ -65,10 +65,11 @@ impl PosTables<'_> {
         self.next.get(state * POS_MASK_WORDS..(state + 1) * POS_MASK_WORDS).unwrap_or(&[0; POS_MASK_WORDS])
     }
 
-    /// `trans_p[from].get(to, -inf)`.
+    /// `trans_p[from]` as a row over every state (`-inf`: no transition).
     #[inline(always)]
-    pub fn trans(&self, from: usize, to: usize) -> f64 {
-        self.trans.get(from * self.count() + to).copied().unwrap_or(f64::NEG_INFINITY)
+    pub fn trans_row(&self, from: usize) -> &[f64] {
+        let count = self.count();
+        self.trans.get(from * count..(from + 1) * count).unwrap_or_default()
     }
 }
 

@@ -246,6 +246,11 @@ impl<'d> Segmenter<'d, '_> {
         let dict = self.dict;
         let pos = &dict.pos;
         let count = pos.count();
+        if self.out_of_work {
+            return;
+        }
+        let work_left = &mut self.work_left;
+        let out_of_work = &mut self.out_of_work;
         let Scratch { chars, pos_scores, pos_back, pos_emit, pos_path, .. } = &mut *self.scratch;
         let run = chars.get(x..y).unwrap_or_default();
         let len = run.len();
@@ -318,20 +323,52 @@ impl<'d> Segmenter<'d, '_> {
             if obs.iter().all(|&w| w == 0) {
                 obs = if expect.iter().any(|&w| w != 0) { expect } else { all };
             }
-            let back = &mut pos_back[t * count..(t + 1) * count];
+            // Scatter each previous state's score to the candidates it has a
+            // transition to, previous states in increasing order, so `>=`
+            // gives a tie to the higher state as Python's max does. Any other
+            // (previous, candidate) pair scores -inf.
             for state in mask_states(&obs) {
-                let emit = pos_emit[state];
-                let mut best = f64::NAN;
-                let mut from = 0usize;
-                for &y0 in &prev_states {
-                    let prob = prev[y0] + pos.trans(y0, state) + emit;
-                    if best.is_nan() || prob >= best {
-                        best = prob;
-                        from = y0;
+                curr[state] = f64::NEG_INFINITY;
+            }
+            let back = &mut pos_back[t * count..(t + 1) * count];
+            let mut reached: Mask = [0; POS_MASK_WORDS];
+            // Each character costs its emissions and every pair scored.
+            let mut work = count as u64;
+            for &y0 in &prev_states {
+                let next = pos.next(y0);
+                let from = prev[y0];
+                let trans = pos.trans_row(y0);
+                for w in 0..POS_MASK_WORDS {
+                    let mut bits = next.get(w).copied().unwrap_or(0) & obs[w];
+                    work += u64::from(bits.count_ones());
+                    while bits != 0 {
+                        let state = w * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let step = trans.get(state).copied().unwrap_or(f64::NEG_INFINITY);
+                        let prob = from + step + pos_emit[state];
+                        if prob >= curr[state] && prob != f64::NEG_INFINITY {
+                            curr[state] = prob;
+                            back[state] = y0 as u8;
+                            reached[w] |= 1 << (state % 64);
+                        }
                     }
                 }
-                curr[state] = best;
-                back[state] = from as u8;
+            }
+            // A candidate every previous state reaches only at -inf: Python's
+            // max over equal (-inf, state) tuples takes the highest state.
+            let last = prev_states.last().copied().unwrap_or(0);
+            for state in mask_states(&obs) {
+                if reached[state / 64] & (1 << (state % 64)) == 0 {
+                    back[state] = last as u8;
+                }
+            }
+            if let Some(left) = work_left {
+                if work > *left {
+                    *left = 0;
+                    *out_of_work = true;
+                    return;
+                }
+                *left -= work;
             }
             present = obs;
             std::mem::swap(&mut prev, &mut curr);

@@ -32,6 +32,18 @@ impl fmt::Display for LayerError {
 
 impl std::error::Error for LayerError {}
 
+/// The tagging HMM needed more work than [`Tokenizer::posseg_within`] allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooCostly;
+
+impl fmt::Display for TooCostly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tagging this text needs more work than one request may use")
+    }
+}
+
+impl std::error::Error for TooCostly {}
+
 /// Segmentation modes, named as the API names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -221,6 +233,34 @@ impl Tokenizer {
             Segmenter::new(dict, scratch).posseg(text, hmm, &mut |t| tagged.push(t));
         });
         tagged
+    }
+
+    /// [`Tokenizer::posseg`] with a bound on the tagging HMM's work, shared
+    /// by every call given the same `work_left`: Python jieba's tagging
+    /// Viterbi scores every pair of candidate states at each character, up
+    /// to 256 × 256 for characters it does not know, so its cost depends on
+    /// the text, not just its length. `work_left` counts state pairs (and
+    /// each character's 256 emissions); what a call uses is subtracted.
+    /// Past the bound, the answer is [`TooCostly`] instead of tags.
+    pub fn posseg_within<'a>(
+        &'a self,
+        text: &'a str,
+        hmm: bool,
+        work_left: &mut u64,
+    ) -> Result<Vec<Tagged<'a>>, TooCostly> {
+        let dict = self.dict();
+        let mut tagged = Vec::with_capacity((text.len() / 2).min(1 << 12));
+        let out_of_work = with_scratch(|scratch| {
+            let mut segmenter = Segmenter::new(dict, scratch);
+            segmenter.work_left = Some(*work_left);
+            segmenter.posseg(text, hmm, &mut |t| tagged.push(t));
+            *work_left = segmenter.work_left.unwrap_or(0);
+            segmenter.out_of_work
+        });
+        match out_of_work {
+            false => Ok(tagged),
+            true => Err(TooCostly),
+        }
     }
 
     /// The IDF of `word` in jieba's table (`analyse/idf.txt`), if listed.

@@ -72,3 +72,23 @@ fn degenerate_inputs() {
     check(&"龘".repeat(3_000));
     check(&"👪".repeat(1_000));
 }
+
+#[test]
+fn tagging_work_is_bounded_and_free_below_the_bound() {
+    let tokenizer = tokenizer();
+    // Characters the tagging model does not know cost up to 256 × 256 pairs each.
+    let rare = "丂".repeat(20_000);
+    let mut left = toolbox_layer::TAGGING_WORK_PER_REQUEST;
+    assert_eq!(tokenizer.posseg_within(&rare, true, &mut left), Err(toolbox_layer::TooCostly));
+    assert_eq!(left, 0);
+    // Below the bound the answer is posseg's, and the work is subtracted.
+    let text = "小明硕士毕业于中国科学院计算所，后在日本京都大学深造".repeat(50);
+    let mut left = toolbox_layer::TAGGING_WORK_PER_REQUEST;
+    let tagged = tokenizer.posseg_within(&text, true, &mut left).unwrap();
+    assert_eq!(tagged, tokenizer.posseg(&text, true));
+    assert!(left < toolbox_layer::TAGGING_WORK_PER_REQUEST);
+    // The budget is shared: what one call spent is gone for the next.
+    let mut left = 1000;
+    assert!(tokenizer.posseg_within(&text, true, &mut left).is_err());
+    assert!(tokenizer.posseg_within("我来到北京", false, &mut left).is_ok(), "no HMM, no work");
+}

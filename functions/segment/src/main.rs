@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::Value;
 use toolbox_gateway::{Params, Request, Response};
-use toolbox_layer::{Mode, Tag, Tagged, Token, Tokenizer};
+use toolbox_layer::{Mode, Tag, Tagged, Token, Tokenizer, TAGGING_WORK_PER_REQUEST};
 
 /// Largest request we segment, summed over a batch: 128 KiB of UTF-8 (about
 /// 43,000 Chinese characters) segments in well under the 3 s timeout at 128 MB,
@@ -51,33 +51,40 @@ struct Batch<'a> {
 }
 
 fn segment(tokenizer: &&Tokenizer, request: &Request) -> Response {
-    match parse(&request.params) {
-        Ok((texts, options, batch)) => {
-            let results: Vec<Segmented> = texts.iter().map(|text| cut(tokenizer, text, &options)).collect();
-            if batch {
-                Response::ok(&Batch { results })
-            } else {
-                Response::ok(&results[0])
-            }
-        }
-        Err(rejection) => rejection,
-    }
+    let answer = || -> Result<Response, Response> {
+        let (texts, options, batch) = parse(&request.params)?;
+        let mut work_left = TAGGING_WORK_PER_REQUEST;
+        let results: Vec<Segmented> =
+            texts.iter().map(|text| cut(tokenizer, text, &options, &mut work_left)).collect::<Result<_, _>>()?;
+        Ok(if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) })
+    };
+    answer().unwrap_or_else(|rejection| rejection)
 }
 
-fn cut<'a>(tokenizer: &'a Tokenizer, text: &'a str, options: &Options) -> Segmented<'a> {
+fn cut<'a>(
+    tokenizer: &'a Tokenizer,
+    text: &'a str,
+    options: &Options,
+    work_left: &mut u64,
+) -> Result<Segmented<'a>, Response> {
     let tokens = tokenizer.cut(text, options.mode, options.hmm);
-    let tags = options.pos.then(|| {
-        let tagged = tokenizer.posseg(text, options.hmm);
-        match options.offsets {
-            true => Tags::WithOffsets(tagged),
-            false => Tags::Plain(tagged.into_iter().map(Tag::from).collect()),
+    let tags = match options.pos {
+        false => None,
+        true => {
+            let tagged = tokenizer
+                .posseg_within(text, options.hmm, work_left)
+                .map_err(|too_costly| Response::error(413, &format!("{too_costly}: send less text, or pos=false")))?;
+            Some(match options.offsets {
+                true => Tags::WithOffsets(tagged),
+                false => Tags::Plain(tagged.into_iter().map(Tag::from).collect()),
+            })
         }
-    });
-    Segmented {
+    };
+    Ok(Segmented {
         words: tokens.iter().map(|t| t.word.clone()).collect(),
         tags,
         tokens: options.offsets.then_some(tokens),
-    }
+    })
 }
 
 /// The texts to segment, the options, and whether the request was a batch.

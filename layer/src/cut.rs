@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
+use crate::added::AddedWords;
 use crate::dict::Dict;
+use crate::format::NONE;
 use crate::Token;
 
 /// Characters jieba's `re_han_default` joins into blocks the DAG segments.
@@ -109,6 +111,8 @@ pub(crate) struct Block<'a> {
 pub(crate) struct Segmenter<'d, 's> {
     pub dict: Dict<'d>,
     pub scratch: &'s mut Scratch,
+    /// Words added on top of the dictionary (`add_word`), if any.
+    pub added: Option<&'d AddedWords>,
     /// Tagging-HMM steps (state pairs scored) still allowed; once spent,
     /// the tagging HMM stops and `work_left` stays `Some(0)`.
     pub work_left: Option<u64>,
@@ -117,7 +121,7 @@ pub(crate) struct Segmenter<'d, 's> {
 
 impl<'d, 's> Segmenter<'d, 's> {
     pub(crate) fn new(dict: Dict<'d>, scratch: &'s mut Scratch) -> Self {
-        Segmenter { dict, scratch, work_left: None, out_of_work: false }
+        Segmenter { dict, scratch, added: None, work_left: None, out_of_work: false }
     }
 
     /// Splits `text` into maximal runs of `class` and not-`class` characters
@@ -173,20 +177,18 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// starting no word scores `log(1) - log(total)`. The words starting at a
     /// position are found by walking the trie right there: no DAG is stored.
     pub fn route_block(&mut self) {
-        let dict = &self.dict;
-        let Scratch { chars, codes, route, .. } = &mut *self.scratch;
-        codes.clear();
-        codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
-        let n = codes.len();
-        let log_total = dict.log_total;
+        self.encode_block();
+        let n = self.scratch.codes.len();
+        let log_total = self.log_total();
+        let mut route = std::mem::take(&mut self.scratch.route);
         route.clear();
         route.resize(n + 1, Step { prob: 0.0, end: n as u32 });
         let log1 = 0.0f64 - log_total;
         for idx in (0..n).rev() {
             let mut best: Option<Step> = None;
             let rest = &route[..];
-            dict.words_at(codes, idx, |end, info| {
-                let prob = dict.log_freq(info) - log_total + rest.get(end).map_or(0.0, |s| s.prob);
+            self.dag_at(idx, |end, log_freq| {
+                let prob = log_freq - log_total + rest.get(end).map_or(0.0, |s| s.prob);
                 match best {
                     Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
                     _ => best = Some(Step { prob, end: end as u32 }),
@@ -194,6 +196,76 @@ impl<'d, 's> Segmenter<'d, 's> {
             });
             let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
             route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1 });
+        }
+        self.scratch.route = route;
+    }
+
+    /// The block's characters' codes in the compiled trie.
+    fn encode_block(&mut self) {
+        let dict = &self.dict;
+        let Scratch { chars, codes, .. } = &mut *self.scratch;
+        codes.clear();
+        codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
+    }
+
+    /// jieba's `log(total)`, added words included.
+    #[inline(always)]
+    fn log_total(&self) -> f64 {
+        self.added.map_or(self.dict.log_total, |added| added.log_total())
+    }
+
+    /// jieba's DAG entry for the block's character `idx`: `found(end,
+    /// log(freq))` for every word of non-zero frequency starting there,
+    /// shortest first, walking while the text so far is a known word or
+    /// prefix (`frag in FREQ`). An added word's frequency replaces the
+    /// dictionary's; a prefix of an added word leaves the dictionary's alone.
+    #[inline(always)]
+    fn dag_at(&self, idx: usize, mut found: impl FnMut(usize, f64)) {
+        let dict = &self.dict;
+        let codes = &self.scratch.codes;
+        let Some(added) = self.added else {
+            dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info)));
+            return;
+        };
+        let mut main = Some(dict.root());
+        let mut over = Some(added.root());
+        let mut j = idx;
+        while j < codes.len() {
+            let code = codes[j];
+            let stepped = main.filter(|_| code != 0).and_then(|node| dict.child(node, code));
+            let over_stepped = over.and_then(|cursor| added.step(cursor, self.char_at(j)));
+            if stepped.is_none() && over_stepped.is_none() {
+                break;
+            }
+            j += 1;
+            let log_freq = match over_stepped.and_then(|(_, entry)| entry) {
+                Some(entry) => (entry.freq > 0).then_some(entry.log_freq),
+                None => {
+                    stepped.filter(|&(_, info)| info != NONE && dict.counts(info)).map(|(_, info)| dict.log_freq(info))
+                }
+            };
+            if let Some(log_freq) = log_freq {
+                found(j, log_freq);
+            }
+            main = stepped.map(|(node, _)| node);
+            over = over_stepped.map(|(cursor, _)| cursor);
+        }
+    }
+
+    /// jieba's `FREQ.get(word)` is truthy: a word of non-zero frequency,
+    /// added words first.
+    pub fn has_freq(&self, word: &str) -> bool {
+        match self.added.and_then(|added| added.get(word)) {
+            Some(entry) => entry.freq > 0,
+            None => self.dict.has_freq(word),
+        }
+    }
+
+    /// jieba's `word_tag_tab.get(word, 'x')`, added words' tags first.
+    pub fn word_tag(&self, word: &str) -> &'d str {
+        match self.added.and_then(|added| added.get(word)).and_then(|entry| entry.tag.as_deref()) {
+            Some(tag) => tag,
+            None => self.dict.word_tag(word),
         }
     }
 
@@ -205,7 +277,10 @@ impl<'d, 's> Segmenter<'d, 's> {
     }
 
     /// Whether characters `x..y` of the routed block are a word of non-zero frequency.
-    pub fn block_has_freq(&self, x: usize, y: usize) -> bool {
+    pub fn block_has_freq(&self, block: Block, x: usize, y: usize) -> bool {
+        if self.added.is_some() {
+            return self.has_freq(self.slice(block, x, y));
+        }
         self.scratch.codes.get(x..y).is_some_and(|codes| self.dict.codes_have_freq(codes))
     }
 
@@ -280,7 +355,7 @@ impl<'d, 's> Segmenter<'d, 's> {
     fn cut_unjoined<'a>(&mut self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Token<'a>)) {
         if y - x == 1 {
             emit(self.token(block, x, y));
-        } else if !self.block_has_freq(x, y) {
+        } else if !self.block_has_freq(block, x, y) {
             self.finalseg(block, x, y, emit);
         } else {
             for i in x..y {
@@ -329,12 +404,7 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// start with an ASCII letter or digit are joined (its `eng_buf`, which,
     /// like jieba's, can skip characters other words covered).
     fn cut_all_block<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
-        let dict = self.dict;
-        {
-            let Scratch { chars, codes, .. } = &mut *self.scratch;
-            codes.clear();
-            codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
-        }
+        self.encode_block();
         let n = self.scratch.chars.len();
         // Python's old_j, plus one: the end of the last word yielded.
         let mut covered = 0usize;
@@ -348,7 +418,7 @@ impl<'d, 's> Segmenter<'d, 's> {
                 }
             }
             ends.clear();
-            dict.words_at(&self.scratch.codes, k, |end, _| ends.push(end));
+            self.dag_at(k, |end, _| ends.push(end));
             if ends.is_empty() {
                 ends.push(k + 1);
             }
@@ -411,7 +481,7 @@ impl EngBuf {
 
 /// Search mode: each precise word, preceded by its 2- and then 3-character
 /// substrings that are words of non-zero frequency (`cut_for_search`).
-pub(crate) fn search_tokens<'a>(dict: &Dict<'_>, token: Token<'a>, out: &mut impl FnMut(Token<'a>)) {
+pub(crate) fn search_tokens<'a>(has_freq: &impl Fn(&str) -> bool, token: Token<'a>, out: &mut impl FnMut(Token<'a>)) {
     let word = &token.word;
     let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).chain([word.len()]).collect();
     let n = starts.len() - 1;
@@ -421,7 +491,7 @@ pub(crate) fn search_tokens<'a>(dict: &Dict<'_>, token: Token<'a>, out: &mut imp
         }
         for i in 0..=n - len {
             let gram = &word[starts[i]..starts[i + len]];
-            if dict.has_freq(gram) {
+            if has_freq(gram) {
                 let gram = match &token.word {
                     Cow::Borrowed(w) => Cow::Borrowed(&w[starts[i]..starts[i + len]]),
                     Cow::Owned(_) => Cow::Owned(gram.to_string()),

@@ -17,6 +17,7 @@ pub(crate) struct Dict<'a> {
     bmp: &'a [u16],
     astral: &'a [u32],
     log_freqs: &'a [f64],
+    freqs: &'a [u64],
     tag_offsets: &'a [u32],
     tag_bytes: &'a [u8],
     hmm_params: &'a [f64],
@@ -28,6 +29,8 @@ pub(crate) struct Dict<'a> {
     idf_values: &'a [f64],
     idf_median: f64,
     pub log_total: f64,
+    /// jieba's `total`: the sum of every line's frequency.
+    pub total: u64,
 }
 
 /// The part-of-speech HMM's tables (see `format.rs`).
@@ -81,6 +84,7 @@ impl<'a> Dict<'a> {
             bmp: cast(section(format::BMP_CODES)),
             astral: cast(section(format::ASTRAL_CODES)),
             log_freqs: cast(section(format::LOG_FREQS)),
+            freqs: cast(section(format::FREQS)),
             tag_offsets: cast(section(format::TAG_OFFSETS)),
             tag_bytes: section(format::TAG_BYTES),
             hmm_params: cast(section(format::HMM_PARAMS)),
@@ -101,6 +105,7 @@ impl<'a> Dict<'a> {
             idf_values: cast(section(format::IDF_VALUES)),
             idf_median: cast::<f64>(section(format::IDF_MEDIAN)).first().copied().unwrap_or(0.0),
             log_total: header.log_total,
+            total: header.total,
         }
     }
 
@@ -130,14 +135,14 @@ impl<'a> Dict<'a> {
 
     /// The root's trie node, as [`Dict::child`] takes it.
     #[inline(always)]
-    fn root(&self) -> Node {
+    pub fn root(&self) -> Node {
         Node { slot: 0, base: self.slots.first().map_or(0, |root| root[0]) }
     }
 
     /// The child of `node` on code `code` (non-zero), and the word field
     /// there (`NONE` if no word ends there).
     #[inline(always)]
-    fn child(&self, node: Node, code: u32) -> Option<(Node, u32)> {
+    pub fn child(&self, node: Node, code: u32) -> Option<(Node, u32)> {
         let t = node.base.wrapping_add(code);
         let entry = self.slots.get(t as usize)?;
         if entry[1] == node.slot && t != 0 {
@@ -159,6 +164,24 @@ impl<'a> Dict<'a> {
             (node, info) = self.child(node, code)?;
         }
         (info != NONE).then_some(info)
+    }
+
+    /// jieba's `FREQ.get(word)`: the word's frequency, 0 for a prefix of a
+    /// word, `None` for neither.
+    pub fn freq(&self, word: &str) -> Option<u64> {
+        let mut node = self.root();
+        let mut info = NONE;
+        for c in word.chars() {
+            let code = self.code(c);
+            if code == 0 {
+                return None;
+            }
+            (node, info) = self.child(node, code)?;
+        }
+        match info {
+            NONE => Some(0),
+            info => Some(self.freqs.get((info & FREQ_MASK) as usize).copied().unwrap_or(0)),
+        }
     }
 
     /// Whether `word` has a non-zero frequency: jieba's `FREQ.get(word)` is truthy.
@@ -190,7 +213,7 @@ impl<'a> Dict<'a> {
 
     /// Whether a listed word takes part in segmentation (frequency above 0).
     #[inline(always)]
-    fn counts(&self, info: u32) -> bool {
+    pub fn counts(&self, info: u32) -> bool {
         self.log_freq(info) != f64::NEG_INFINITY
     }
 
@@ -280,7 +303,7 @@ impl<'a> Dict<'a> {
 
 /// A trie slot and its base, carried along a walk so each step loads one entry.
 #[derive(Clone, Copy)]
-struct Node {
+pub(crate) struct Node {
     slot: u32,
     base: u32,
 }

@@ -42,18 +42,30 @@ impl Segmenter<'_, '_> {
             match self.scratch.hmm_path.get(k - x).copied().unwrap_or(S) {
                 B => begin = k,
                 E => {
-                    emit(self.token(block, begin, k + 1));
+                    self.hmm_word(block, begin, k + 1, emit);
                     next = k + 1;
                 }
                 S => {
-                    emit(self.token(block, k, k + 1));
+                    self.hmm_word(block, k, k + 1, emit);
                     next = k + 1;
                 }
                 _ => {}
             }
         }
         if next < y {
-            emit(self.token(block, next, y));
+            self.hmm_word(block, next, y, emit);
+        }
+    }
+
+    /// A word the HMM found, split into characters if it was added with
+    /// frequency 0 (jieba's `Force_Split_Words`).
+    fn hmm_word<'a>(&self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Token<'a>)) {
+        if self.added.is_some_and(|added| added.force_split(self.slice(block, x, y))) {
+            for i in x..y {
+                emit(self.token(block, i, i + 1));
+            }
+        } else {
+            emit(self.token(block, x, y));
         }
     }
 

@@ -19,12 +19,14 @@
 //! | 56 | 4 | words |
 //! | 60 | 4 | trie slots |
 //! | 64 | 16 × [`SECTIONS`] | section table: offset, length (bytes) |
-//! | 400 | 4 | crc32 of bytes 0..400 |
+//! | 416 | 4 | crc32 of bytes 0..416 |
 //!
 //! Sections, the small ones a cold start reads first, the trie last:
 //! - `BMP_CODES`: `u16` code of every BMP character (0: in no word).
 //! - `ASTRAL_CODES`: sorted `(char, code)` `u32` pairs for characters past the BMP.
 //! - `LOG_FREQS`: the distinct `ln(freq)` values, `f64` (`-inf` for a frequency of 0).
+//! - `FREQS`: the same distinct frequencies as `u64`, for `suggest_freq`,
+//!   which multiplies raw frequencies.
 //! - `TAG_OFFSETS` / `TAG_BYTES`: the part-of-speech tag names (the
 //!   dictionary's and the tagging HMM's), `u32` offsets (one more than tags)
 //!   into UTF-8 bytes.
@@ -72,7 +74,7 @@ pub const MAGIC: [u8; 8] = *b"TBXJIEBA";
 /// Version of the compiled dictionary's layout; bump on any change.
 pub const FORMAT: u32 = 2;
 /// Number of sections in the table.
-pub const SECTIONS: usize = 21;
+pub const SECTIONS: usize = 22;
 const HEADER_CRC_AT: usize = 64 + 16 * SECTIONS;
 /// Bytes before the first section.
 pub const HEADER_LEN: usize = HEADER_CRC_AT + 8;
@@ -97,7 +99,8 @@ pub(crate) const IDF_OFFSETS: usize = 16;
 pub(crate) const IDF_BYTES: usize = 17;
 pub(crate) const IDF_VALUES: usize = 18;
 pub(crate) const IDF_MEDIAN: usize = 19;
-pub(crate) const SLOTS: usize = 20;
+pub(crate) const FREQS: usize = 20;
+pub(crate) const SLOTS: usize = 21;
 
 /// Most tagging-HMM states: a state number fits a byte.
 pub(crate) const MAX_POS_STATES: usize = 256;
@@ -259,6 +262,7 @@ impl Header {
         if self.len(LOG_FREQS) % 8 != 0 {
             return Err("compiled dictionary frequency section is not whole numbers".into());
         }
+        expect(FREQS, self.len(LOG_FREQS), "raw frequency")?;
         expect(HMM_PARAMS, 20 * 8, "HMM parameter")?;
         expect(EMIT_INDEX, EMIT_INDEX_LEN * 2, "HMM emission index")?;
         if self.len(EMIT_ROWS) % 32 != 0 {

@@ -11,19 +11,23 @@
 //! and the IDF table, mapped as is, so cold start parses nothing) and writes
 //! the tree. Segmentation and tagging reproduce Python jieba 0.42.1 token for token.
 
+mod added;
 mod assemble;
 mod compile;
 mod cut;
 mod dict;
 mod finalseg;
 pub mod format;
+mod lexicon;
 mod location;
 mod manifest;
 mod posseg;
 mod tokenizer;
 
+pub use added::AddedWords;
 pub use assemble::{assemble, AssembleError};
 pub use compile::{compile, Sources};
+pub use lexicon::Lexicon;
 pub use location::{layer_dir, LAYER_DIR_ENV, LAYER_SUBDIR};
 pub use manifest::{FileEntry, Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
 pub use tokenizer::{LayerError, Mode, Tag, Tagged, Token, Tokenizer, TooCostly};

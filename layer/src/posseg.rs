@@ -64,7 +64,7 @@ impl<'d> Segmenter<'d, '_> {
         'd: 'a,
     {
         let word = self.slice(block, x, y);
-        let tag = self.dict.word_tag(word);
+        let tag = self.word_tag(word);
         Tagged { word, tag, start: block.base + x, end: block.base + y }
     }
 
@@ -101,7 +101,7 @@ impl<'d> Segmenter<'d, '_> {
     {
         if y - x == 1 {
             emit(self.dict_tagged(block, x, y));
-        } else if !self.block_has_freq(x, y) {
+        } else if !self.block_has_freq(block, x, y) {
             self.cut_detail(block, x, y, emit);
         } else {
             for i in x..y {

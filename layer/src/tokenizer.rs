@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 
 use once_cell::sync::OnceCell;
 
-use crate::cut::{search_tokens, with_scratch, Segmenter};
+use crate::added::AddedWords;
 use crate::dict::Dict;
 use crate::format::Header;
+use crate::lexicon::Lexicon;
 use crate::manifest::{Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
 use crate::{layer_dir, LAYER_FORMAT, LAYER_NAME, LAYER_SEMVER, LAYER_SUBDIR};
 
@@ -204,63 +205,53 @@ impl Tokenizer {
         Dict::new(&self.file, &self.header)
     }
 
+    /// The dictionary with nothing added: what [`Tokenizer::cut`] and
+    /// [`Tokenizer::posseg`] segment with.
+    pub fn lexicon(&self) -> Lexicon<'_> {
+        Lexicon::new(self.dict(), None)
+    }
+
+    /// The dictionary with `added`'s words on top (jieba after the same `add_word` calls).
+    pub fn lexicon_with<'a>(&'a self, added: &'a AddedWords) -> Lexicon<'a> {
+        Lexicon::new(self.dict(), Some(added))
+    }
+
+    /// An empty set of added words over this dictionary, for [`Tokenizer::add_word`].
+    pub fn added_words(&self) -> AddedWords {
+        AddedWords::new(self.header.total)
+    }
+
+    /// jieba's `add_word(word, freq, tag)` into `added`: a frequency of 0
+    /// removes the word (`del_word`); without one, jieba's
+    /// `suggest_freq(word)` on the dictionary as `added` leaves it.
+    pub fn add_word(&self, added: &mut AddedWords, word: &str, freq: Option<u64>, tag: Option<&str>) {
+        let freq = freq.unwrap_or_else(|| self.lexicon_with(added).suggest_freq(word));
+        added.insert(word, freq, tag);
+    }
+
     /// Words of `text` in `mode`, as Python jieba 0.42.1 gives them:
     /// `jieba.lcut(text, HMM=hmm)`, `jieba.lcut(text, cut_all=True)` (the
     /// `hmm` flag does not apply, as in jieba) or `jieba.lcut_for_search(text, HMM=hmm)`.
-    pub fn cut<'a>(&self, text: &'a str, mode: Mode, hmm: bool) -> Vec<Token<'a>> {
-        let dict = self.dict();
-        let mut tokens = Vec::with_capacity((text.len() / 2).min(1 << 12));
-        with_scratch(|scratch| {
-            let mut segmenter = Segmenter::new(dict, scratch);
-            match mode {
-                Mode::Default => segmenter.cut(text, hmm, &mut |token| tokens.push(token)),
-                Mode::Search => {
-                    segmenter.cut(text, hmm, &mut |token| search_tokens(&dict, token, &mut |t| tokens.push(t)))
-                }
-                Mode::All => segmenter.cut_all(text, &mut |token| tokens.push(token)),
-            }
-        });
-        tokens
+    pub fn cut<'a>(&'a self, text: &'a str, mode: Mode, hmm: bool) -> Vec<Token<'a>> {
+        self.lexicon().cut(text, mode, hmm)
     }
 
     /// Words with their part-of-speech tags, as `jieba.posseg.lcut(text,
     /// HMM=hmm)` gives them. The words can differ from [`Tokenizer::cut`]'s,
     /// as they do in jieba. Concatenated, they give back `text`.
     pub fn posseg<'a>(&'a self, text: &'a str, hmm: bool) -> Vec<Tagged<'a>> {
-        let dict = self.dict();
-        let mut tagged = Vec::with_capacity((text.len() / 2).min(1 << 12));
-        with_scratch(|scratch| {
-            Segmenter::new(dict, scratch).posseg(text, hmm, &mut |t| tagged.push(t));
-        });
-        tagged
+        self.lexicon().posseg(text, hmm)
     }
 
-    /// [`Tokenizer::posseg`] with a bound on the tagging HMM's work, shared
-    /// by every call given the same `work_left`: Python jieba's tagging
-    /// Viterbi scores every pair of candidate states at each character, up
-    /// to 256 × 256 for characters it does not know, so its cost depends on
-    /// the text, not just its length. `work_left` counts state pairs (and
-    /// each character's 256 emissions); what a call uses is subtracted.
-    /// Past the bound, the answer is [`TooCostly`] instead of tags.
+    /// [`Tokenizer::posseg`] with a bound on the tagging HMM's work (see
+    /// [`Lexicon::posseg_within`]).
     pub fn posseg_within<'a>(
         &'a self,
         text: &'a str,
         hmm: bool,
         work_left: &mut u64,
     ) -> Result<Vec<Tagged<'a>>, TooCostly> {
-        let dict = self.dict();
-        let mut tagged = Vec::with_capacity((text.len() / 2).min(1 << 12));
-        let out_of_work = with_scratch(|scratch| {
-            let mut segmenter = Segmenter::new(dict, scratch);
-            segmenter.work_left = Some(*work_left);
-            segmenter.posseg(text, hmm, &mut |t| tagged.push(t));
-            *work_left = segmenter.work_left.unwrap_or(0);
-            segmenter.out_of_work
-        });
-        match out_of_work {
-            false => Ok(tagged),
-            true => Err(TooCostly),
-        }
+        self.lexicon().posseg_within(text, hmm, work_left)
     }
 
     /// The IDF of `word` in jieba's table (`analyse/idf.txt`), if listed.

@@ -20,15 +20,27 @@ const OPS: [(&str, Option<bool>); 7] = [
     ("posseg", Some(false)),
 ];
 
-fn request(op: &str, hmm: Option<bool>, text: &str) -> Value {
-    match op {
+/// A word added for one request: `jieba.add_word(word, freq, tag)`.
+type UserWord = (String, Option<u64>, Option<String>);
+
+fn request(op: &str, hmm: Option<bool>, text: &str, words: &[UserWord]) -> Value {
+    let mut request = match op {
         "cut_all" => json!({"op": "cut", "cut_all": true, "text": text}),
         _ => json!({"op": op, "hmm": hmm.unwrap_or(true), "text": text}),
+    };
+    if !words.is_empty() {
+        request["userWords"] = json!(words);
     }
+    request
 }
 
-fn ours(op: &str, hmm: Option<bool>, text: &str) -> Value {
-    let t = tokenizer();
+fn ours(op: &str, hmm: Option<bool>, text: &str, words: &[UserWord]) -> Value {
+    let tokenizer = tokenizer();
+    let mut added = tokenizer.added_words();
+    for (word, freq, tag) in words {
+        tokenizer.add_word(&mut added, word, *freq, tag.as_deref());
+    }
+    let t = tokenizer.lexicon_with(&added);
     let hmm = hmm.unwrap_or(true);
     let words = |mode| json!(t.cut(text, mode, hmm).iter().map(|t| t.word.as_ref()).collect::<Vec<_>>());
     match op {
@@ -58,16 +70,28 @@ fn first_difference(a: &Value, b: &Value) -> String {
 
 /// Compares every operation on every text; returns the number of answers compared.
 fn compare_all(texts: &[String]) -> usize {
-    let requests: Vec<Value> =
-        texts.iter().flat_map(|text| OPS.iter().map(move |&(op, hmm)| request(op, hmm, text))).collect();
+    let cases: Vec<(String, Vec<UserWord>)> = texts.iter().map(|t| (t.clone(), Vec::new())).collect();
+    compare_with_words(&cases)
+}
+
+/// Compares every operation on every text, after adding its words.
+fn compare_with_words(cases: &[(String, Vec<UserWord>)]) -> usize {
+    let requests: Vec<Value> = cases
+        .iter()
+        .flat_map(|(text, words)| OPS.iter().map(move |&(op, hmm)| request(op, hmm, text, words)))
+        .collect();
     let answers = python_jieba(&requests);
     let mut failures = Vec::new();
     for (i, python) in answers.iter().enumerate() {
-        let text = &texts[i / OPS.len()];
+        let (text, words) = &cases[i / OPS.len()];
         let (op, hmm) = OPS[i % OPS.len()];
-        let ours = ours(op, hmm, text);
+        let ours = ours(op, hmm, text, words);
         if &ours != python {
-            failures.push(format!("{op} (hmm {hmm:?}) on {}: {}", shown(text), first_difference(&ours, python)));
+            failures.push(format!(
+                "{op} (hmm {hmm:?}) on {} with {words:?}: {}",
+                shown(text),
+                first_difference(&ours, python)
+            ));
         }
     }
     assert!(failures.is_empty(), "{} of {} answers differ; first:\n{}", failures.len(), answers.len(), failures[0]);
@@ -136,4 +160,69 @@ fn the_known_examples_come_out_as_jieba_documents_them() {
         tags,
         [("小明", "nr"), ("硕士", "n"), ("毕业", "n"), ("于", "p"), ("中国科学院", "nt"), ("计算所", "n")]
     );
+}
+
+/// Words to add for a text: pieces of it (so they matter), some overlapping
+/// dictionary words or each other, some removing words (frequency 0), some
+/// without a frequency (jieba's `suggest_freq` decides), some tagged, and
+/// mixed Latin/CJK ones.
+fn words_for(text: &str, rng: &mut Rng) -> Vec<UserWord> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut words = Vec::new();
+    for _ in 0..rng.below(8) {
+        if chars.len() < 2 {
+            break;
+        }
+        let start = rng.below(chars.len() - 1);
+        let len = 2 + rng.below(4);
+        let word: String = chars[start..(start + len).min(chars.len())].iter().collect();
+        if word.trim().is_empty() {
+            continue;
+        }
+        let freq = match rng.below(4) {
+            0 => None,
+            1 => Some(0),
+            2 => Some(1 + rng.below(10) as u64),
+            _ => Some(1000 + rng.below(100_000) as u64),
+        };
+        let tag = ["nz", "nr", "", "x"][rng.below(4)];
+        words.push((word, freq, (!tag.is_empty()).then(|| tag.to_string())));
+    }
+    if rng.below(3) == 0 {
+        words.push(("Rust语言".into(), None, Some("nz".into())));
+    }
+    words
+}
+
+#[test]
+fn added_words_match_python_jiebas_add_word() {
+    let mut rng = Rng::new(9);
+    let mut cases: Vec<(String, Vec<UserWord>)> = lines("tests/corpus/reviews.txt", 3000)
+        .into_iter()
+        .step_by(3)
+        .map(|line| {
+            let words = words_for(&line, &mut rng);
+            (line, words)
+        })
+        .collect();
+    // The documented examples: names and domain words kept whole, a removed word.
+    let text = "李小福是创新办主任也是云计算方面的专家; 什么是八一双鹿? 例如我输入一个带“韩玉赏鉴”的标题";
+    cases.push((
+        text.into(),
+        vec![
+            ("李小福".into(), None, Some("nr".into())),
+            ("创新办".into(), Some(3), Some("i".into())),
+            ("云计算".into(), Some(5), None),
+            ("八一双鹿".into(), None, Some("nz".into())),
+            ("韩玉赏鉴".into(), None, None),
+            ("主任".into(), Some(0), None),
+        ],
+    ));
+    // Random strings with words from themselves.
+    for _ in 0..300 {
+        let text = rng.text(40);
+        let words = words_for(&text, &mut rng);
+        cases.push((text, words));
+    }
+    assert!(compare_with_words(&cases) >= 1300 * OPS.len());
 }

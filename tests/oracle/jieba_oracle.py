@@ -13,6 +13,10 @@ order (a JSON list), or {"error": "..."} if jieba raised. Operations:
      "withFlag": false, "stopWords": [..]}                    -> [[word, weight] or [word, flag, weight], ...]
     {"op": "textrank", ...same fields; allowPOS null means jieba's default} -> the same shapes
 
+Any request may carry "userWords": [[word, freq or null, tag or null], ...]:
+jieba.add_word(word, freq, tag) for each, in order, before answering, all
+undone afterwards, so each request starts from jieba as loaded.
+
 Weights are written with repr(), so they parse back to the same doubles.
 The repository's dict/dict.txt must be byte-identical to jieba's own: the
 tests compare against jieba exactly as installed.
@@ -25,6 +29,7 @@ import sys
 
 import jieba
 import jieba.analyse
+import jieba.finalseg
 import jieba.posseg
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -65,7 +70,54 @@ def keywords(request, method):
     return extractor_answer(pairs, with_flag and bool(allow))
 
 
+MISSING = object()
+
+
+class AddedWords:
+    """jieba.add_word calls for one request, undone when it is answered."""
+
+    def __init__(self, words):
+        self.words = words or []
+
+    def __enter__(self):
+        dt, pos = jieba.dt, jieba.posseg.dt
+        self.total = dt.total
+        self.freq = {}
+        self.user_tags = dict(dt.user_word_tag_tab)
+        self.pos_tags = {}
+        self.force_split = set(jieba.finalseg.Force_Split_Words)
+        for word, freq, tag in self.words:
+            for i in range(len(word)):
+                self.freq.setdefault(word[: i + 1], dt.FREQ.get(word[: i + 1], MISSING))
+            self.pos_tags.setdefault(word, pos.word_tag_tab.get(word, MISSING))
+            dt.add_word(word, freq, tag)
+        return self
+
+    def __exit__(self, *exc):
+        dt, pos = jieba.dt, jieba.posseg.dt
+        for key, value in self.freq.items():
+            if value is MISSING:
+                dt.FREQ.pop(key, None)
+            else:
+                dt.FREQ[key] = value
+        dt.total = self.total
+        dt.user_word_tag_tab = self.user_tags
+        for key, value in self.pos_tags.items():
+            if value is MISSING:
+                pos.word_tag_tab.pop(key, None)
+            else:
+                pos.word_tag_tab[key] = value
+        jieba.finalseg.Force_Split_Words.clear()
+        jieba.finalseg.Force_Split_Words.update(self.force_split)
+        return False
+
+
 def answer(request):
+    with AddedWords(request.get("userWords")):
+        return answer_plain(request)
+
+
+def answer_plain(request):
     op = request["op"]
     text = request.get("text", "")
     hmm = bool(request.get("hmm", True))

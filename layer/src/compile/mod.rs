@@ -144,6 +144,7 @@ pub fn compile(sources: &Sources) -> Result<Vec<u8>, String> {
         idf.bytes,
         format::bytes_of_f64(&idf.values),
         format::bytes_of_f64(&[idf.median]),
+        format::bytes_of_u64(&distinct),
         format::bytes_of_u32(&trie.slots),
     ];
     Ok(writer.finish(sections))

@@ -41,9 +41,53 @@ pub(crate) struct Entry {
     pub tag: Option<Box<str>>,
 }
 
-/// A position in the added words' trie, carried along a walk.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct Cursor(u32);
+/// A position in a trie of added words, carried along a walk (0: the root).
+pub(crate) type Cursor = u32;
+
+/// What a trie of added words knows about one of them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct EntryView<'a> {
+    pub freq: u64,
+    pub log_freq: f64,
+    /// The tag given when it was added, if any.
+    pub tag: Option<&'a str>,
+}
+
+/// Words added on top of the dictionary, wherever they are kept: in memory
+/// for one request ([`AddedWords`]), or mapped from a user layer.
+/// Implemented by references (and by value for mapped ones), so what a
+/// lookup hands out lives as long as the words themselves.
+pub(crate) trait Additions<'a>: Copy {
+    /// The node after `c` from `cursor`, and the word ending there, if any.
+    fn step(self, cursor: Cursor, c: char) -> Option<(Cursor, Option<EntryView<'a>>)>;
+    /// Whether `word` was added with frequency 0 (jieba's `Force_Split_Words`).
+    fn force_split(self, word: &str) -> bool;
+    /// jieba's `total` after the additions.
+    fn total(self) -> u64;
+    fn log_total(self) -> f64;
+
+    /// The entry of `word`, if it was added.
+    fn get(self, word: &str) -> Option<EntryView<'a>> {
+        let mut cursor = 0;
+        let mut entry = None;
+        for c in word.chars() {
+            (cursor, entry) = self.step(cursor, c)?;
+        }
+        entry
+    }
+
+    /// Whether `word` is an added word or a prefix of one.
+    fn is_prefix(self, word: &str) -> bool {
+        let mut cursor = 0;
+        for c in word.chars() {
+            match self.step(cursor, c) {
+                Some((next, _)) => cursor = next,
+                None => return false,
+            }
+        }
+        true
+    }
+}
 
 impl AddedWords {
     /// No words added yet, over a dictionary whose frequencies sum to `total`.
@@ -61,13 +105,9 @@ impl AddedWords {
         self.entries.is_empty()
     }
 
-    /// jieba's `total` after the additions.
-    pub(crate) fn total(&self) -> u64 {
-        self.total
-    }
-
-    pub(crate) fn log_total(&self) -> f64 {
-        self.log_total
+    /// How many distinct words were added.
+    pub fn len(&self) -> usize {
+        self.entries.len()
     }
 
     /// Records `word` with `freq` (already decided) and `tag`.
@@ -108,45 +148,99 @@ impl AddedWords {
         }
     }
 
-    pub(crate) fn root(&self) -> Cursor {
-        Cursor(0)
+    /// The trie, flattened as a user layer stores it (see
+    /// `userdict/format.rs`): nodes, children, entries, tag names and the
+    /// words to split, sorted.
+    pub(crate) fn flatten(&self) -> Flat {
+        let mut flat = Flat::default();
+        // Breadth-first, so a node's children are contiguous.
+        let mut order: Vec<usize> = vec![0];
+        let mut index = vec![0u32; self.nodes.len()];
+        let mut i = 0;
+        while i < order.len() {
+            let node = &self.nodes[order[i]];
+            for &(_, child) in &node.children {
+                index[child as usize] = order.len() as u32;
+                order.push(child as usize);
+            }
+            i += 1;
+        }
+        let mut tag_ids: std::collections::HashMap<&str, u32> = Default::default();
+        flat.tag_offsets.push(0);
+        for &old in &order {
+            let node = &self.nodes[old];
+            let start = flat.child_chars.len() as u32;
+            for &(c, child) in &node.children {
+                flat.child_chars.push(c as u32);
+                flat.child_nodes.push(index[child as usize]);
+            }
+            let entry = match self.entries.get(node.entry as usize) {
+                None => NO_ENTRY,
+                Some(entry) => {
+                    flat.freqs.push(entry.freq);
+                    flat.log_freqs.push(entry.log_freq);
+                    let tag = match entry.tag.as_deref() {
+                        None => NO_ENTRY,
+                        Some(tag) => *tag_ids.entry(tag).or_insert_with(|| {
+                            flat.tag_bytes.extend_from_slice(tag.as_bytes());
+                            flat.tag_offsets.push(flat.tag_bytes.len() as u32);
+                            (flat.tag_offsets.len() - 2) as u32
+                        }),
+                    };
+                    flat.tags.push(tag);
+                    (flat.freqs.len() - 1) as u32
+                }
+            };
+            flat.nodes.push([start, flat.child_chars.len() as u32, entry]);
+        }
+        let mut split: Vec<&str> = self.force_split.iter().map(|w| &**w).collect();
+        split.sort_unstable();
+        flat.split_offsets.push(0);
+        for word in split {
+            flat.split_bytes.extend_from_slice(word.as_bytes());
+            flat.split_offsets.push(flat.split_bytes.len() as u32);
+        }
+        flat.total = self.total;
+        flat
     }
+}
 
-    /// The node after `c`, and the entry of the word ending there, if any.
+/// [`AddedWords`] flattened (see [`AddedWords::flatten`]).
+#[derive(Default)]
+pub(crate) struct Flat {
+    pub nodes: Vec<[u32; 3]>,
+    pub child_chars: Vec<u32>,
+    pub child_nodes: Vec<u32>,
+    pub freqs: Vec<u64>,
+    pub log_freqs: Vec<f64>,
+    pub tags: Vec<u32>,
+    pub tag_offsets: Vec<u32>,
+    pub tag_bytes: Vec<u8>,
+    pub split_offsets: Vec<u32>,
+    pub split_bytes: Vec<u8>,
+    pub total: u64,
+}
+
+impl<'a> Additions<'a> for &'a AddedWords {
     #[inline]
-    pub(crate) fn step(&self, cursor: Cursor, c: char) -> Option<(Cursor, Option<&Entry>)> {
-        let node = self.nodes.get(cursor.0 as usize)?;
+    fn step(self, cursor: Cursor, c: char) -> Option<(Cursor, Option<EntryView<'a>>)> {
+        let node = self.nodes.get(cursor as usize)?;
         let i = node.children.binary_search_by(|&(k, _)| k.cmp(&c)).ok()?;
         let child = node.children[i].1;
         let entry = self.nodes.get(child as usize).and_then(|n| self.entries.get(n.entry as usize));
-        Some((Cursor(child), entry))
+        Some((child, entry.map(|e| EntryView { freq: e.freq, log_freq: e.log_freq, tag: e.tag.as_deref() })))
     }
 
-    /// The entry of `word`, if it was added.
-    pub(crate) fn get(&self, word: &str) -> Option<&Entry> {
-        let mut cursor = self.root();
-        let mut entry = None;
-        for c in word.chars() {
-            (cursor, entry) = self.step(cursor, c)?;
-        }
-        entry
-    }
-
-    /// Whether `word` is a prefix of an added word (or one).
-    pub(crate) fn is_prefix(&self, word: &str) -> bool {
-        let mut cursor = self.root();
-        for c in word.chars() {
-            match self.step(cursor, c) {
-                Some((next, _)) => cursor = next,
-                None => return false,
-            }
-        }
-        true
-    }
-
-    /// Whether `word` was added with frequency 0 (jieba's `Force_Split_Words`).
-    pub(crate) fn force_split(&self, word: &str) -> bool {
+    fn force_split(self, word: &str) -> bool {
         !self.force_split.is_empty() && self.force_split.contains(word)
+    }
+
+    fn total(self) -> u64 {
+        self.total
+    }
+
+    fn log_total(self) -> f64 {
+        self.log_total
     }
 }
 
@@ -161,9 +255,9 @@ mod tests {
         added.insert("云计算", 7, None);
         assert_eq!(added.total(), 112);
         let entry = added.get("云计算").unwrap();
-        assert_eq!((entry.freq, entry.tag.as_deref()), (7, Some("n")));
+        assert_eq!((entry.freq, entry.tag), (7, Some("n")));
         assert!(added.get("云计").is_none(), "a prefix is walkable but no word");
-        let (cursor, entry) = added.step(added.root(), '云').unwrap();
+        let (cursor, entry) = added.step(0, '云').unwrap();
         assert!(entry.is_none() && added.step(cursor, '计').is_some());
         added.insert("的", 0, None);
         assert!(added.force_split("的") && !added.force_split("云计算"));

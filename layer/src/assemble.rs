@@ -41,6 +41,7 @@ pub fn assemble(dict_dir: &Path, out_dir: &Path) -> Result<Manifest, AssembleErr
         format: LAYER_FORMAT,
         version: format!("{LAYER_SEMVER}+{:08x}", content_hash(&files)),
         files,
+        built_for: None,
     };
 
     let root = out_dir.join(LAYER_SUBDIR);

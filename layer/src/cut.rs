@@ -8,9 +8,10 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use crate::added::AddedWords;
+use crate::added::{AddedWords, Additions, EntryView};
 use crate::dict::Dict;
 use crate::format::NONE;
+use crate::userdict::UserDict;
 use crate::Token;
 
 /// Characters jieba's `re_han_default` joins into blocks the DAG segments.
@@ -111,7 +112,9 @@ pub(crate) struct Block<'a> {
 pub(crate) struct Segmenter<'d, 's> {
     pub dict: Dict<'d>,
     pub scratch: &'s mut Scratch,
-    /// Words added on top of the dictionary (`add_word`), if any.
+    /// Words the user layer added (`load_userdict`), and words this request
+    /// added on top (`add_word`), if any.
+    pub user: Option<UserDict<'d>>,
     pub added: Option<&'d AddedWords>,
     /// Tagging-HMM steps (state pairs scored) still allowed; once spent,
     /// the tagging HMM stops and `work_left` stays `Some(0)`.
@@ -121,7 +124,7 @@ pub(crate) struct Segmenter<'d, 's> {
 
 impl<'d, 's> Segmenter<'d, 's> {
     pub(crate) fn new(dict: Dict<'d>, scratch: &'s mut Scratch) -> Self {
-        Segmenter { dict, scratch, added: None, work_left: None, out_of_work: false }
+        Segmenter { dict, scratch, user: None, added: None, work_left: None, out_of_work: false }
     }
 
     /// Splits `text` into maximal runs of `class` and not-`class` characters
@@ -211,7 +214,16 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// jieba's `log(total)`, added words included.
     #[inline(always)]
     fn log_total(&self) -> f64 {
-        self.added.map_or(self.dict.log_total, |added| added.log_total())
+        match (self.added, &self.user) {
+            (Some(added), _) => added.log_total(),
+            (None, Some(user)) => user.log_total(),
+            (None, None) => self.dict.log_total,
+        }
+    }
+
+    /// The entry of `word` among the added words: this request's first, then the user layer's.
+    fn added_entry(&self, word: &str) -> Option<EntryView<'d>> {
+        self.added.and_then(|a| a.get(word)).or_else(|| self.user.and_then(|u| u.get(word)))
     }
 
     /// jieba's DAG entry for the block's character `idx`: `found(end,
@@ -223,22 +235,27 @@ impl<'d, 's> Segmenter<'d, 's> {
     fn dag_at(&self, idx: usize, mut found: impl FnMut(usize, f64)) {
         let dict = &self.dict;
         let codes = &self.scratch.codes;
-        let Some(added) = self.added else {
+        if self.added.is_none() && self.user.is_none() {
             dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info)));
             return;
-        };
+        }
+        let user = self.user;
         let mut main = Some(dict.root());
-        let mut over = Some(added.root());
+        let mut over = self.added.map(|_| 0);
+        let mut under = user.map(|_| 0);
         let mut j = idx;
         while j < codes.len() {
             let code = codes[j];
+            let c = self.char_at(j);
             let stepped = main.filter(|_| code != 0).and_then(|node| dict.child(node, code));
-            let over_stepped = over.and_then(|cursor| added.step(cursor, self.char_at(j)));
-            if stepped.is_none() && over_stepped.is_none() {
+            let over_stepped = over.and_then(|cursor| self.added.and_then(|a| a.step(cursor, c)));
+            let under_stepped = under.and_then(|cursor| user.and_then(|u| u.step(cursor, c)));
+            if stepped.is_none() && over_stepped.is_none() && under_stepped.is_none() {
                 break;
             }
             j += 1;
-            let log_freq = match over_stepped.and_then(|(_, entry)| entry) {
+            let entry = over_stepped.and_then(|(_, e)| e).or_else(|| under_stepped.and_then(|(_, e)| e));
+            let log_freq = match entry {
                 Some(entry) => (entry.freq > 0).then_some(entry.log_freq),
                 None => {
                     stepped.filter(|&(_, info)| info != NONE && dict.counts(info)).map(|(_, info)| dict.log_freq(info))
@@ -249,13 +266,14 @@ impl<'d, 's> Segmenter<'d, 's> {
             }
             main = stepped.map(|(node, _)| node);
             over = over_stepped.map(|(cursor, _)| cursor);
+            under = under_stepped.map(|(cursor, _)| cursor);
         }
     }
 
     /// jieba's `FREQ.get(word)` is truthy: a word of non-zero frequency,
     /// added words first.
     pub fn has_freq(&self, word: &str) -> bool {
-        match self.added.and_then(|added| added.get(word)) {
+        match self.added_entry(word) {
             Some(entry) => entry.freq > 0,
             None => self.dict.has_freq(word),
         }
@@ -263,7 +281,8 @@ impl<'d, 's> Segmenter<'d, 's> {
 
     /// jieba's `word_tag_tab.get(word, 'x')`, added words' tags first.
     pub fn word_tag(&self, word: &str) -> &'d str {
-        match self.added.and_then(|added| added.get(word)).and_then(|entry| entry.tag.as_deref()) {
+        let added = self.added.and_then(|a| a.get(word)).and_then(|e| e.tag);
+        match added.or_else(|| self.user.and_then(|u| u.get(word)).and_then(|e| e.tag)) {
             Some(tag) => tag,
             None => self.dict.word_tag(word),
         }
@@ -278,7 +297,7 @@ impl<'d, 's> Segmenter<'d, 's> {
 
     /// Whether characters `x..y` of the routed block are a word of non-zero frequency.
     pub fn block_has_freq(&self, block: Block, x: usize, y: usize) -> bool {
-        if self.added.is_some() {
+        if self.added.is_some() || self.user.is_some() {
             return self.has_freq(self.slice(block, x, y));
         }
         self.scratch.codes.get(x..y).is_some_and(|codes| self.dict.codes_have_freq(codes))

@@ -2,6 +2,7 @@
 //! word HMM (states B, E, M, S) over runs of Chinese characters; other runs
 //! split as its `re_skip` splits them.
 
+use crate::added::Additions;
 use crate::cut::{is_han, Block, Scratch, Segmenter};
 use crate::Token;
 
@@ -60,7 +61,9 @@ impl Segmenter<'_, '_> {
     /// A word the HMM found, split into characters if it was added with
     /// frequency 0 (jieba's `Force_Split_Words`).
     fn hmm_word<'a>(&self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Token<'a>)) {
-        if self.added.is_some_and(|added| added.force_split(self.slice(block, x, y))) {
+        let word = self.slice(block, x, y);
+        let split = self.added.is_some_and(|a| a.force_split(word)) || self.user.is_some_and(|u| u.force_split(word));
+        if split {
             for i in x..y {
                 emit(self.token(block, i, i + 1));
             }

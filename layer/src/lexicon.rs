@@ -1,51 +1,61 @@
 //! The dictionary one request segments with: the layer's compiled
 //! dictionary, plus the words the request added, if any.
 
-use crate::added::AddedWords;
+use crate::added::{AddedWords, Additions};
 use crate::cut::{search_tokens, with_scratch, Segmenter};
 use crate::dict::Dict;
+use crate::userdict::UserDict;
 use crate::{Mode, Tagged, Token, TooCostly};
 
-/// The compiled dictionary and, on top, the words added with
-/// [`crate::Tokenizer::add_word`]: jieba's state after the same calls.
+/// The compiled dictionary and, on top, the user layer's words and the
+/// words added with [`crate::Tokenizer::add_word`]: jieba's state after
+/// `load_userdict` and the same `add_word` calls.
 #[derive(Clone, Copy)]
 pub struct Lexicon<'a> {
     dict: Dict<'a>,
+    user: Option<UserDict<'a>>,
     added: Option<&'a AddedWords>,
 }
 
 impl<'a> Lexicon<'a> {
-    pub(crate) fn new(dict: Dict<'a>, added: Option<&'a AddedWords>) -> Lexicon<'a> {
-        Lexicon { dict, added: added.filter(|a| !a.is_empty()) }
+    pub(crate) fn new(dict: Dict<'a>, user: Option<UserDict<'a>>, added: Option<&'a AddedWords>) -> Lexicon<'a> {
+        Lexicon { dict, user, added: added.filter(|a| !a.is_empty()) }
     }
 
     fn segmenter<'s>(&self, scratch: &'s mut crate::cut::Scratch) -> Segmenter<'a, 's> {
         let mut segmenter = Segmenter::new(self.dict, scratch);
+        segmenter.user = self.user;
         segmenter.added = self.added;
         segmenter
     }
 
-    /// jieba's `FREQ.get(word)`: an added word's frequency, else the
-    /// dictionary's; 0 for a known prefix; `None` for neither.
+    /// jieba's `FREQ.get(word)`: an added word's frequency (this request's
+    /// first, then the user layer's), else the dictionary's; 0 for a known
+    /// prefix; `None` for neither.
     pub fn freq(&self, word: &str) -> Option<u64> {
         if word.is_empty() {
             return None;
         }
-        if let Some(added) = self.added {
-            if let Some(entry) = added.get(word) {
-                return Some(entry.freq);
-            }
-            if let Some(freq) = self.dict.freq(word) {
-                return Some(freq);
-            }
-            return added.is_prefix(word).then_some(0);
+        if let Some(entry) = self.added.and_then(|a| a.get(word)) {
+            return Some(entry.freq);
         }
-        self.dict.freq(word)
+        if let Some(entry) = self.user.and_then(|u| u.get(word)) {
+            return Some(entry.freq);
+        }
+        if let Some(freq) = self.dict.freq(word) {
+            return Some(freq);
+        }
+        let prefix = self.added.is_some_and(|a| a.is_prefix(word)) || self.user.is_some_and(|u| u.is_prefix(word));
+        prefix.then_some(0)
     }
 
     /// jieba's `total`: every dictionary line's frequency plus every added one.
     pub fn total(&self) -> u64 {
-        self.added.map_or(self.dict.total, AddedWords::total)
+        match (self.added, &self.user) {
+            (Some(added), _) => added.total(),
+            (None, Some(user)) => user.total(),
+            (None, None) => self.dict.total,
+        }
     }
 
     /// jieba's `suggest_freq(word)` (without `tune`): the product over the
@@ -64,11 +74,7 @@ impl<'a> Lexicon<'a> {
     /// Words of `text` in `mode`: see [`crate::Tokenizer::cut`].
     pub fn cut<'t>(&self, text: &'t str, mode: Mode, hmm: bool) -> Vec<Token<'t>> {
         let mut tokens = Vec::with_capacity((text.len() / 2).min(1 << 12));
-        let (dict, added) = (self.dict, self.added);
-        let has_freq = |word: &str| match added.and_then(|a| a.get(word)) {
-            Some(entry) => entry.freq > 0,
-            None => dict.has_freq(word),
-        };
+        let has_freq = |word: &str| self.freq(word).is_some_and(|f| f > 0);
         with_scratch(|scratch| {
             let mut segmenter = self.segmenter(scratch);
             match mode {

@@ -23,6 +23,7 @@ mod location;
 mod manifest;
 mod posseg;
 mod tokenizer;
+pub mod userdict;
 
 pub use added::AddedWords;
 pub use assemble::{assemble, AssembleError};
@@ -47,3 +48,12 @@ pub const TAGGING_WORK_PER_REQUEST: u64 = 20_000_000;
 
 /// This crate's version: the semver part of the layer's content version.
 pub const LAYER_SEMVER: &str = env!("CARGO_PKG_VERSION");
+
+/// Python's `bytes.strip()`: ASCII whitespace, vertical tab included
+/// (which Rust's `trim_ascii` keeps), as jieba strips each line it reads.
+pub(crate) fn py_strip(bytes: &[u8]) -> &[u8] {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c');
+    let start = bytes.iter().position(|b| !space(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !space(b)).map_or(start, |i| i + 1);
+    &bytes[start..end]
+}

@@ -21,6 +21,9 @@ pub struct Manifest {
     pub version: String,
     /// Every data file, keyed by its path relative to `<layer dir>/toolbox/`.
     pub files: BTreeMap<String, FileEntry>,
+    /// A user layer's: the version of the main layer it was compiled against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub built_for: Option<String>,
 }
 
 /// Enough about a file to notice it was truncated or swapped.

@@ -105,6 +105,8 @@ pub struct Tokenizer {
     file: memmap2::Mmap,
     header: Header,
     version: String,
+    /// The user layer's dictionary, if one is attached.
+    user: Option<crate::userdict::Loaded>,
 }
 
 static SHARED: OnceCell<Tokenizer> = OnceCell::new();
@@ -187,7 +189,10 @@ impl Tokenizer {
                 ),
             ));
         }
-        Ok(Tokenizer { file, header, version: manifest.version })
+        let mut tokenizer = Tokenizer { file, header, version: manifest.version, user: None };
+        tokenizer.user = crate::userdict::load(layer_dir, tokenizer.built_for(), &tokenizer.version)
+            .map_err(|(path, problem)| fail(&path, problem))?;
+        Ok(tokenizer)
     }
 
     /// Reads the whole compiled dictionary and checks its crc32 (load only
@@ -201,6 +206,16 @@ impl Tokenizer {
         &self.version
     }
 
+    /// The attached user layer's content version, if one is attached.
+    pub fn user_layer_version(&self) -> Option<&str> {
+        self.user.as_ref().map(|user| user.version.as_str())
+    }
+
+    /// What a user dictionary compiled against this dictionary records.
+    pub(crate) fn built_for(&self) -> crate::userdict::BuiltFor {
+        crate::userdict::built_for(self.header.total, self.header.source_crc32)
+    }
+
     fn dict(&self) -> Dict<'_> {
         Dict::new(&self.file, &self.header)
     }
@@ -208,17 +223,22 @@ impl Tokenizer {
     /// The dictionary with nothing added: what [`Tokenizer::cut`] and
     /// [`Tokenizer::posseg`] segment with.
     pub fn lexicon(&self) -> Lexicon<'_> {
-        Lexicon::new(self.dict(), None)
+        Lexicon::new(self.dict(), self.user(), None)
     }
 
     /// The dictionary with `added`'s words on top (jieba after the same `add_word` calls).
     pub fn lexicon_with<'a>(&'a self, added: &'a AddedWords) -> Lexicon<'a> {
-        Lexicon::new(self.dict(), Some(added))
+        Lexicon::new(self.dict(), self.user(), Some(added))
     }
 
-    /// An empty set of added words over this dictionary, for [`Tokenizer::add_word`].
+    fn user(&self) -> Option<crate::userdict::UserDict<'_>> {
+        self.user.as_ref().map(crate::userdict::UserDict::new)
+    }
+
+    /// An empty set of added words over this dictionary (and its user
+    /// layer), for [`Tokenizer::add_word`].
     pub fn added_words(&self) -> AddedWords {
-        AddedWords::new(self.header.total)
+        AddedWords::new(self.lexicon().total())
     }
 
     /// jieba's `add_word(word, freq, tag)` into `added`: a frequency of 0

@@ -1,7 +1,9 @@
 """Python jieba 0.42.1 as a test oracle: JSON requests in, jieba's answers out.
 
 Run with the pinned venv (scripts/setup jieba):
-    .venv/jieba/bin/python tests/oracle/jieba_oracle.py < requests.jsonl
+    .venv/jieba/bin/python tests/oracle/jieba_oracle.py [USERDICT ...] < requests.jsonl
+
+Each USERDICT file is loaded first, in order, with jieba.load_userdict.
 
 Each input line is one JSON object; each output line is the answer to it, in
 order (a JSON list), or {"error": "..."} if jieba raised. Operations:
@@ -138,6 +140,8 @@ def main():
     jieba.setLogLevel(logging.WARNING)
     check_dictionary()
     jieba.initialize()
+    for path in sys.argv[1:]:
+        jieba.load_userdict(path)
     out = sys.stdout
     for line in sys.stdin:
         if not line.strip():

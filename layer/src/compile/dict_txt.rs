@@ -30,7 +30,8 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Dict<'_>, String> {
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     for (index, raw) in body.split(|&b| b == b'\n').enumerate() {
         let line_no = index + 1;
-        let line = std::str::from_utf8(raw.trim_ascii()).map_err(|e| format!("line {line_no} is not UTF-8: {e}"))?;
+        let line =
+            std::str::from_utf8(crate::py_strip(raw)).map_err(|e| format!("line {line_no} is not UTF-8: {e}"))?;
         let fields: Vec<&str> = line.split(' ').collect();
         let [word, freq, tag] = fields[..] else {
             return Err(format!("line {line_no}: `{line}` is not `word frequency tag`"));

@@ -1,6 +1,8 @@
 //! Shared by the layer's integration tests.
 #![allow(dead_code)]
 
+pub mod equality;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -13,17 +15,42 @@ pub fn repo() -> PathBuf {
 /// A layer assembled from the real `dict/`, loaded once per test binary.
 pub fn tokenizer() -> &'static Tokenizer {
     static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
-    TOKENIZER.get_or_init(|| {
+    TOKENIZER.get_or_init(|| Tokenizer::load(full_layer()).expect("load the layer"))
+}
+
+/// The directory of the layer [`tokenizer`] loads (standing for `/opt`).
+pub fn full_layer() -> &'static Path {
+    static LAYER: OnceLock<PathBuf> = OnceLock::new();
+    LAYER.get_or_init(|| {
         let layer = scratch_dir("full-layer");
         toolbox_layer::assemble(&repo().join("dict"), &layer).expect("assemble the layer");
-        Tokenizer::load(&layer).expect("load the layer")
+        layer
     })
+}
+
+/// A layer directory holding the full layer and a user layer compiled from
+/// `files` (name, contents), as Lambda merges the two under `/opt`.
+pub fn with_user_layer(name: &str, files: &[(String, Vec<u8>)]) -> (PathBuf, toolbox_layer::userdict::Compiled) {
+    let dir = scratch_dir(name);
+    let toolbox = dir.join("toolbox");
+    std::fs::create_dir_all(&toolbox).unwrap();
+    for entry in std::fs::read_dir(full_layer().join("toolbox")).unwrap() {
+        let entry = entry.unwrap();
+        std::os::unix::fs::symlink(entry.path(), toolbox.join(entry.file_name())).unwrap();
+    }
+    let (_, compiled) = toolbox_layer::userdict::assemble(tokenizer(), files, &dir).expect("assemble the user layer");
+    (dir, compiled)
 }
 
 /// The reference: Python jieba 0.42.1 (`scripts/setup jieba`), answering
 /// `requests` through `tests/oracle/jieba_oracle.py` in one process (it
 /// loads in about a second), one JSON answer per request, in order.
 pub fn python_jieba(requests: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    python_jieba_with(&[], requests)
+}
+
+/// [`python_jieba`] after `jieba.load_userdict(file)` for each of `userdicts`, in order.
+pub fn python_jieba_with(userdicts: &[PathBuf], requests: &[serde_json::Value]) -> Vec<serde_json::Value> {
     use std::io::{BufRead, Write};
     use std::process::{Command, Stdio};
 
@@ -31,6 +58,7 @@ pub fn python_jieba(requests: &[serde_json::Value]) -> Vec<serde_json::Value> {
     assert!(python.exists(), "{} is missing: run scripts/setup jieba", python.display());
     let mut child = Command::new(&python)
         .arg(repo().join("tests/oracle/jieba_oracle.py"))
+        .args(userdicts)
         .env("PYTHONHASHSEED", "0")
         .env("PYTHONIOENCODING", "utf-8")
         .stdin(Stdio::piped())

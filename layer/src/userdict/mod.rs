@@ -1,0 +1,261 @@
+//! User dictionaries: a team's own words, compiled at build time into a
+//! small layer of their own (`toolbox-userdict`, files under
+//! `/opt/toolbox/userdict/`), applied at cold start exactly as Python
+//! jieba's `load_userdict(file)` for each file in order would apply them.
+//!
+//! `load_userdict` calls `add_word` line by line, and a line without a
+//! frequency gets jieba's `suggest_freq`, which depends on the dictionary as
+//! the earlier lines left it; so the build replays the files over the main
+//! dictionary ([`compile`]) and stores the resulting additions
+//! ([`format`]), which a function walks beside the main trie.
+
+mod format;
+mod parse;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub(crate) use format::BuiltFor;
+pub use format::USERDICT_FORMAT;
+pub use parse::{parse, Parsed, UserLine};
+
+use crate::added::{Additions, Cursor, EntryView};
+use crate::format::{bytes_of_f64, bytes_of_u32, bytes_of_u64, cast, NONE};
+use crate::manifest::{FileEntry, Manifest};
+use crate::{Tokenizer, LAYER_FORMAT, LAYER_SEMVER, LAYER_SUBDIR};
+
+/// The user layer's name, as published and as written in its manifest.
+pub const USER_LAYER_NAME: &str = "toolbox-userdict";
+/// The user layer's files, relative to `<layer dir>/toolbox/`.
+pub const USER_MANIFEST_FILE: &str = "userdict/manifest.json";
+pub const USER_DICT_FILE: &str = "userdict/userdict.bin";
+
+/// A compiled user dictionary and what building it found.
+pub struct Compiled {
+    pub bytes: Vec<u8>,
+    /// Distinct words added.
+    pub words: usize,
+    /// Lines read as jieba reads them but probably not as meant (`file:line: ...`).
+    pub warnings: Vec<String>,
+}
+
+/// Replays `files` (name, contents), in order, as `load_userdict` would over
+/// `tokenizer`'s dictionary, and compiles the result. A line jieba refuses
+/// is an error naming `file:line`.
+pub fn compile(tokenizer: &Tokenizer, files: &[(String, Vec<u8>)]) -> Result<Compiled, String> {
+    let mut added = tokenizer.added_words();
+    let mut warnings = Vec::new();
+    for (name, bytes) in files {
+        let parsed = parse(name, bytes)?;
+        warnings.extend(parsed.warnings);
+        for line in parsed.entries {
+            tokenizer.add_word(&mut added, &line.word, line.freq, line.tag.as_deref());
+        }
+    }
+    let flat = added.flatten();
+    let sections = [
+        bytes_of_u32(&flat.nodes.iter().flatten().copied().collect::<Vec<_>>()),
+        bytes_of_u32(&flat.child_chars),
+        bytes_of_u32(&flat.child_nodes),
+        bytes_of_u64(&flat.freqs),
+        bytes_of_f64(&flat.log_freqs),
+        bytes_of_u32(&flat.tags),
+        bytes_of_u32(&flat.tag_offsets),
+        flat.tag_bytes,
+        bytes_of_u32(&flat.split_offsets),
+        flat.split_bytes,
+    ];
+    let bytes = format::write(tokenizer.built_for(), flat.total, sections);
+    Ok(Compiled { bytes, words: added.len(), warnings })
+}
+
+/// Writes the user layer's tree (what Lambda unpacks under `/opt`) into
+/// `out_dir`: `toolbox/userdict/userdict.bin` and its manifest, which names
+/// the main layer it was built for. Two builds of the same files over the
+/// same main layer are byte-identical.
+pub fn assemble(
+    tokenizer: &Tokenizer,
+    files: &[(String, Vec<u8>)],
+    out_dir: &Path,
+) -> Result<(Manifest, Compiled), String> {
+    let compiled = compile(tokenizer, files)?;
+    let mut entries = BTreeMap::new();
+    entries.insert(USER_DICT_FILE.to_string(), FileEntry::describe(&compiled.bytes, false));
+    let mut hash = flate2::Crc::new();
+    hash.update(&USERDICT_FORMAT.to_le_bytes());
+    hash.update(&compiled.bytes);
+    let manifest = Manifest {
+        name: USER_LAYER_NAME.to_string(),
+        format: USERDICT_FORMAT,
+        version: format!("{LAYER_SEMVER}+{:08x}", hash.sum()),
+        files: entries,
+        built_for: Some(tokenizer.layer_version().to_string()),
+    };
+    let root = out_dir.join(LAYER_SUBDIR).join("userdict");
+    if root.exists() {
+        std::fs::remove_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    }
+    std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let write = |path: &Path, bytes: &[u8]| std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()));
+    write(&out_dir.join(LAYER_SUBDIR).join(USER_DICT_FILE), &compiled.bytes)?;
+    write(&out_dir.join(LAYER_SUBDIR).join(USER_MANIFEST_FILE), manifest.to_json().as_bytes())?;
+    Ok((manifest, compiled))
+}
+
+/// A mapped user dictionary, checked: its header and what it was built for.
+pub(crate) struct Loaded {
+    pub map: memmap2::Mmap,
+    pub header: format::Header,
+    pub version: String,
+}
+
+/// Loads the user layer under `layer_dir`, if one is there, for a main
+/// dictionary described by `main`. `Err` names the file and the problem.
+pub(crate) fn load(
+    layer_dir: &Path,
+    main: format::BuiltFor,
+    main_version: &str,
+) -> Result<Option<Loaded>, (std::path::PathBuf, String)> {
+    let root = layer_dir.join(LAYER_SUBDIR);
+    let manifest_path = root.join(USER_MANIFEST_FILE);
+    match std::fs::metadata(&manifest_path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err((manifest_path, format!("cannot read the user layer manifest: {e}"))),
+        Ok(_) => {}
+    }
+    let fail = |path: &Path, problem: String| (path.to_path_buf(), problem);
+    let manifest = Manifest::read(&manifest_path).map_err(|e| fail(&manifest_path, e))?;
+    if manifest.name != USER_LAYER_NAME || manifest.format != USERDICT_FORMAT {
+        return Err(fail(
+            &manifest_path,
+            format!(
+                "found {} format {} (version {}); this function reads {USER_LAYER_NAME} format {USERDICT_FORMAT}",
+                manifest.name, manifest.format, manifest.version
+            ),
+        ));
+    }
+    let built_for = manifest.built_for.clone().unwrap_or_else(|| "an unknown layer".into());
+    let path = root.join(USER_DICT_FILE);
+    let expected = manifest
+        .files
+        .get(USER_DICT_FILE)
+        .ok_or_else(|| fail(&manifest_path, format!("manifest lists no {USER_DICT_FILE}")))?;
+    let file = std::fs::File::open(&path).map_err(|e| fail(&path, format!("cannot open the user dictionary: {e}")))?;
+    let found = file.metadata().map_err(|e| fail(&path, format!("cannot stat the user dictionary: {e}")))?.len();
+    if found != expected.bytes {
+        return Err(fail(
+            &path,
+            format!("user dictionary is {found} bytes, user layer {} says {}", manifest.version, expected.bytes),
+        ));
+    }
+    // SAFETY: as for the main dictionary (see `Tokenizer::load`): read-only,
+    // and every read of the map is bounds-checked.
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .map_err(|e| fail(&path, format!("cannot map the user dictionary: {e}")))?;
+    if map.as_ptr() as usize % 8 != 0 {
+        return Err(fail(&path, "user dictionary mapped at a misaligned address".into()));
+    }
+    let header = format::Header::parse(&map).map_err(|problem| fail(&path, problem))?;
+    if header.built_for() != main {
+        return Err(fail(
+            &path,
+            format!(
+                "user layer {} was built for the toolbox-jieba layer {built_for} (format {}), but this function has \
+                 layer {main_version} (format {}): rebuild the user layer with scripts/build-user-layer",
+                manifest.version, header.main_format, main.format
+            ),
+        ));
+    }
+    // Small enough to check whole at cold start (a corrupt user dictionary
+    // must not give silently wrong words).
+    header.verify_body(&map).map_err(|problem| fail(&path, problem))?;
+    Ok(Some(Loaded { map, header, version: manifest.version }))
+}
+
+/// A mapped user dictionary's additions.
+#[derive(Clone, Copy)]
+pub(crate) struct UserDict<'a> {
+    nodes: &'a [[u32; 3]],
+    child_chars: &'a [u32],
+    child_nodes: &'a [u32],
+    freqs: &'a [u64],
+    log_freqs: &'a [f64],
+    tags: &'a [u32],
+    tag_offsets: &'a [u32],
+    tag_bytes: &'a [u8],
+    split_offsets: &'a [u32],
+    split_bytes: &'a [u8],
+    total: u64,
+}
+
+fn string_at<'a>(offsets: &[u32], bytes: &'a [u8], i: usize) -> Option<&'a str> {
+    let start = *offsets.get(i)? as usize;
+    let end = *offsets.get(i + 1)? as usize;
+    std::str::from_utf8(bytes.get(start..end)?).ok()
+}
+
+impl<'a> UserDict<'a> {
+    pub(crate) fn new(loaded: &'a Loaded) -> UserDict<'a> {
+        let file: &[u8] = &loaded.map;
+        let section = |i: usize| file.get(loaded.header.sections[i].clone()).unwrap_or_default();
+        UserDict {
+            nodes: cast(section(format::NODES)),
+            child_chars: cast(section(format::CHILD_CHARS)),
+            child_nodes: cast(section(format::CHILD_NODES)),
+            freqs: cast(section(format::ENTRY_FREQS)),
+            log_freqs: cast(section(format::ENTRY_LOG_FREQS)),
+            tags: cast(section(format::ENTRY_TAGS)),
+            tag_offsets: cast(section(format::TAG_OFFSETS)),
+            tag_bytes: section(format::TAG_BYTES),
+            split_offsets: cast(section(format::SPLIT_OFFSETS)),
+            split_bytes: section(format::SPLIT_BYTES),
+            total: loaded.header.total,
+        }
+    }
+}
+
+impl<'a> Additions<'a> for UserDict<'a> {
+    #[inline]
+    fn step(self, cursor: Cursor, c: char) -> Option<(Cursor, Option<EntryView<'a>>)> {
+        let &[start, end, _] = self.nodes.get(cursor as usize)?;
+        let chars = self.child_chars.get(start as usize..end as usize)?;
+        let i = chars.binary_search(&(c as u32)).ok()?;
+        let child = *self.child_nodes.get(start as usize + i)?;
+        let entry = self.nodes.get(child as usize).map(|n| n[2]).filter(|&e| e != NONE).and_then(|e| {
+            let e = e as usize;
+            Some(EntryView {
+                freq: *self.freqs.get(e)?,
+                log_freq: *self.log_freqs.get(e)?,
+                tag: self.tags.get(e).and_then(|&t| string_at(self.tag_offsets, self.tag_bytes, t as usize)),
+            })
+        });
+        Some((child, entry))
+    }
+
+    fn force_split(self, word: &str) -> bool {
+        let count = self.split_offsets.len().saturating_sub(1);
+        let (mut lo, mut hi) = (0, count);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match string_at(self.split_offsets, self.split_bytes, mid).unwrap_or_default().cmp(word) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+            }
+        }
+        false
+    }
+
+    fn total(self) -> u64 {
+        self.total
+    }
+
+    fn log_total(self) -> f64 {
+        (self.total as f64).ln()
+    }
+}
+
+/// The main dictionary's description a user dictionary must match.
+pub(crate) fn built_for(total: u64, source_crc32: u32) -> format::BuiltFor {
+    format::BuiltFor { format: LAYER_FORMAT, total, source_crc32 }
+}

@@ -93,6 +93,7 @@ fn a_body_dripped_a_byte_at_a_time_costs_its_size_not_kilobytes_per_byte() {
         assert_eq!(event["body"].as_str().map(str::len), Some(BYTES), "the whole body arrived");
     }
     let grown_mib = after.saturating_sub(before) / 1024;
+    eprintln!("toolbox-local RSS {before} KiB before, {after} KiB after {CLIENTS} × {BYTES} dripped bytes");
     // Before: ~3.5 KiB per byte received, 20 × 4096 bytes → ~280 MiB.
     assert!(grown_mib < 32, "RSS grew {grown_mib} MiB ({before} → {after} KiB) for {CLIENTS} × {BYTES} dripped bytes");
 }

@@ -8,23 +8,26 @@
 
 mod event;
 mod form;
+mod limit;
 mod params;
 mod response;
 mod runtime;
 
 pub use event::{parse_event, Request, Source};
+pub use limit::{encoded_len, MAX_ANSWER_BYTES};
 pub use params::Params;
 pub use response::Response;
 pub use runtime::{report_init_error, run};
 
 /// Handles one raw event end to end: parse, call `handler`, and render the
-/// proxy response. Malformed events get a 400 here, before `handler` runs.
+/// proxy response. Malformed events get a 400 here, before `handler` runs;
+/// an answer larger than Lambda returns becomes a 413 here, after it.
 pub fn handle<S>(state: &S, event: serde_json::Value, handler: fn(&S, &Request) -> Response) -> serde_json::Value {
     let response = match parse_event(event) {
         Ok(request) => handler(state, &request),
         Err(rejection) => rejection,
     };
-    response.to_proxy()
+    limit::within_limit(response.to_proxy())
 }
 
 pub mod testing;

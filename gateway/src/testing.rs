@@ -92,6 +92,9 @@ impl FakeRuntimeApi {
             let mut events = events.into_iter().enumerate();
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
+                // Answers go out at once: with Nagle's algorithm each one
+                // waited ~40 ms for the runtime's delayed ACK.
+                let _ = stream.set_nodelay(true);
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 // One request per connection is enough for lambda_runtime and our init-error report;
                 // keep-alive connections are served in a loop.
@@ -129,7 +132,7 @@ impl FakeRuntimeApi {
                              Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
                             body.len()
                         );
-                        let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body.as_bytes()));
+                        let _ = stream.write_all(&[head.as_bytes(), body.as_bytes()].concat());
                     } else {
                         let _ = stream.write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}");
                         let body = serde_json::from_slice(&body).unwrap_or(Value::Null);

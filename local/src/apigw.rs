@@ -9,9 +9,13 @@ use serde_json::{json, Map, Value};
 use crate::template::{Cors, Payload, Route, ACCOUNT_ID};
 use crate::util;
 
-/// API Gateway's payload limit for a request.
+/// API Gateway's payload limit for a request ("Payload size 10 MB" in the
+/// HTTP API quotas, docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html).
 pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
-/// Lambda's limit for a synchronous invocation's event.
+/// Lambda's limit for a synchronous invocation's event, exactly 6 MiB: Invoke
+/// refuses more with "RequestEntityTooLargeException: Request must be smaller
+/// than 6291456 bytes for the InvokeFunction operation" (quoted in
+/// github.com/awslabs/aws-athena-query-federation/issues/793).
 pub const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
 
 const API_ID: &str = "local00000";
@@ -62,6 +66,18 @@ impl HttpResponse {
         let mut response = HttpResponse::json_message(413, "Request Entity Too Large");
         response.headers.push(("connection".into(), "close".into()));
         response
+    }
+
+    /// The body did not arrive within `--body-timeout`; the connection is closed.
+    pub fn body_timed_out() -> HttpResponse {
+        let mut response = HttpResponse::json_message(408, "Request Timeout");
+        response.headers.push(("connection".into(), "close".into()));
+        response
+    }
+
+    /// Past `--max-connections` (written by hand: see `server::refuse`).
+    pub fn too_many_connections() -> HttpResponse {
+        HttpResponse::json_message(503, "Too many open connections: retry later")
     }
 
     pub fn throttled() -> HttpResponse {

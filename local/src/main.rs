@@ -2,8 +2,11 @@
 //! way AWS runs them. See local/README.md and docs/local.md.
 
 mod apigw;
+mod body;
+mod fds;
 mod load;
 mod log;
+mod peer;
 mod pool;
 mod process;
 mod runtime_api;
@@ -21,6 +24,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::signal::unix::{signal, SignalKind};
 
+use crate::apigw::MAX_EVENT_BYTES;
 use crate::pool::{Outcome, Pool, Settings};
 use crate::template::{Context, Payload, Template};
 
@@ -48,6 +52,11 @@ options:
                          0 throttles at once, like Lambda)
   --idle-timeout SECS    stop instances idle this long (default: 300)
   --init-timeout SECS    Lambda's init phase limit (default: 10)
+  --header-timeout SECS  a connection's request line and headers must arrive within this,
+                         counted from when it is idle (default: 10); past it, it is closed
+  --body-timeout SECS    a request's body must arrive within this after its headers
+                         (default: 30); past it, 408 and the connection is closed
+  --max-connections N    open client connections at most (default: 1024); past it, 503
   --region REGION        AWS_REGION given to functions (default: us-east-1)
   --parameter K=V        a template parameter value (repeatable)
   --quiet                no START/END/REPORT lines and no function output
@@ -62,6 +71,7 @@ struct Options {
     bin_dirs: Vec<PathBuf>,
     layer_dir: PathBuf,
     settings: Settings,
+    limits: server::Limits,
     context: Context,
     quiet: bool,
     event: Option<String>,
@@ -80,6 +90,7 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
         bin_dirs: Vec::new(),
         layer_dir: PathBuf::from("target/layer/opt"),
         settings: Settings::default(),
+        limits: server::Limits::default(),
         context: Context::default(),
         quiet: false,
         event: None,
@@ -111,6 +122,9 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
             "--queue-timeout" => o.settings.queue_timeout = secs(&value()?)?,
             "--idle-timeout" => o.settings.idle_timeout = secs(&value()?)?,
             "--init-timeout" => o.settings.init_timeout = secs(&value()?)?,
+            "--header-timeout" => o.limits.header_timeout = secs(&value()?)?.max(Duration::from_millis(1)),
+            "--body-timeout" => o.limits.body_timeout = secs(&value()?)?,
+            "--max-connections" => o.limits.max_connections = num::<usize>(&value()?)?.max(1),
             "--region" => o.context.region = value()?,
             "--parameter" | "--parameter-overrides" => {
                 let pair = value()?;
@@ -283,7 +297,9 @@ async fn serve(options: Options) -> ExitCode {
     }
     log::line("local", &format!("listening on http://{addr}"));
 
-    let app = Arc::new(server::App::new(&template, pools.clone()));
+    let mut limits = options.limits.clone();
+    limits.max_connections = fds::fit_connections(limits.max_connections);
+    let app = Arc::new(server::App::new(&template, pools.clone(), limits));
     let reaper_pools = pools.clone();
     let reaper = tokio::spawn(async move {
         loop {
@@ -315,14 +331,26 @@ async fn serve(options: Options) -> ExitCode {
     for pool in &pools {
         pool.shutdown();
     }
+    reap_all().await;
+    log::line("local", "stopped");
+    ExitCode::SUCCESS
+}
+
+/// Kills every instance still running and waits (at most 5 s) until each is
+/// reaped: no orphan, no zombie.
+async fn reap_all() {
     process::kill_all();
-    // Reap them all before exiting: no orphan, no zombie.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while process::live_groups() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    log::line("local", "stopped");
-    ExitCode::SUCCESS
+}
+
+/// Up to `cap` bytes of `reader`.
+fn read_capped(reader: impl Read, cap: u64) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    reader.take(cap).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 async fn invoke(options: Options) -> ExitCode {
@@ -339,24 +367,34 @@ async fn invoke(options: Options) -> ExitCode {
         eprintln!("toolbox-local: no function {name} in {} (known: {})", options.template.display(), known.join(", "));
         return ExitCode::from(2);
     };
+    // One byte more than Lambda accepts is enough to know the event is too
+    // large; never more is read into memory.
+    let cap = MAX_EVENT_BYTES as u64 + 1;
     let event = match options.event.as_deref() {
-        None => b"{}".to_vec(),
+        None => Ok(b"{}".to_vec()),
         Some("-") => {
-            let mut buf = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
-                eprintln!("toolbox-local: cannot read the event from stdin: {e}");
-                return ExitCode::from(2);
-            }
-            buf
+            read_capped(std::io::stdin().lock(), cap).map_err(|e| format!("cannot read the event from stdin: {e}"))
         }
-        Some(path) => match std::fs::read(path) {
-            Ok(buf) => buf,
-            Err(e) => {
-                eprintln!("toolbox-local: cannot read {path}: {e}");
-                return ExitCode::from(2);
-            }
-        },
+        Some(path) => std::fs::File::open(path)
+            .and_then(|file| read_capped(file, cap))
+            .map_err(|e| format!("cannot read {path}: {e}")),
     };
+    let event = match event {
+        Ok(event) => event,
+        Err(e) => {
+            eprintln!("toolbox-local: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if event.len() > MAX_EVENT_BYTES {
+        // What Lambda's Invoke answers (HTTP 413), as `invoke` prints errors.
+        let error = serde_json::json!({
+            "errorType": "RequestEntityTooLargeException",
+            "errorMessage": format!("Request must be smaller than {MAX_EVENT_BYTES} bytes for the InvokeFunction operation"),
+        });
+        println!("{error}");
+        return ExitCode::FAILURE;
+    }
     if let Err(e) = serde_json::from_slice::<serde_json::Value>(&event) {
         eprintln!("toolbox-local: the event is not JSON: {e}");
         return ExitCode::from(2);
@@ -365,6 +403,9 @@ async fn invoke(options: Options) -> ExitCode {
     let timeout_s = pool.function.timeout_s;
     let outcome = pool.invoke(Bytes::from(event)).await;
     pool.shutdown();
+    // The instance was killed; reap it before exiting, or it lingers as a
+    // zombie wherever nothing adopts and reaps orphans.
+    reap_all().await;
     let mut out = std::io::stdout().lock();
     match outcome {
         Outcome::Response(body) => {

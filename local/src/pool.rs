@@ -286,6 +286,7 @@ impl Pool {
                 ));
             }
         };
+        api.set_owner(child.pid);
         self.started.fetch_add(1, Ordering::Relaxed);
         let peak_kib = Arc::new(AtomicU64::new(0));
         let out_of_memory = Arc::new(AtomicBool::new(false));

@@ -3,26 +3,43 @@
 //! Every instance gets its own server on an ephemeral 127.0.0.1 port, so a
 //! request is always about that instance: no routing, and a misbehaving
 //! process can only confuse its own server. Everything it sends is checked;
-//! nonsense gets a 4xx, never a crash.
+//! nonsense gets a 4xx, never a crash. Only the instance's own process may
+//! connect (see `peer`): anyone else on the machine gets a 403, never an
+//! event (with its client's headers and cookies) nor a say in the answer.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, Mutex as AsyncMutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch, Mutex as AsyncMutex};
 use tokio::task::JoinHandle;
 
-/// Largest response or error a function may post: Lambda's 6 MB limit for
-/// synchronous invocations.
-pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+use crate::body;
+use crate::peer;
+
+/// Largest response or error a function may post: Lambda's limit for a
+/// synchronous invocation's response, 6 MiB + 100 bytes. Lambda's own error
+/// past it reads "Response payload size exceeded maximum allowed payload
+/// size (6291556 bytes)" (github.com/DataBiosphere/azul/issues/7466); the
+/// functions refuse to answer more (toolbox_gateway::MAX_ANSWER_BYTES).
+pub const MAX_RESPONSE_BYTES: usize = 6_291_556;
+
+/// How long a response may take to arrive once its POST started; the
+/// invocation's own timeout (at most Lambda's 900 s) ends it sooner.
+const POST_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// How long a connection waits for the instance's pid to be known (it is
+/// set right after the spawn, before the instance can have connected).
+const OWNER_WAIT: Duration = Duration::from_secs(10);
 
 /// One event handed to the bootstrap by `/invocation/next`.
 #[derive(Debug)]
@@ -71,6 +88,8 @@ pub struct RuntimeApi {
     pub addr: SocketAddr,
     pub invocations: mpsc::Sender<Invocation>,
     pub events: mpsc::UnboundedReceiver<ApiEvent>,
+    /// The pid of the one process allowed to connect.
+    owner: watch::Sender<Option<i32>>,
     task: JoinHandle<()>,
 }
 
@@ -91,13 +110,26 @@ impl RuntimeApi {
             invocations: AsyncMutex::new(invocations_rx),
             current: Mutex::new(None),
         });
+        let (owner, owner_rx) = watch::channel(None);
         let task = tokio::spawn(async move {
             let mut connections = tokio::task::JoinSet::new();
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, client)) = listener.accept().await else { continue };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
+                let mut owner = owner_rx.clone();
                 connections.spawn(async move {
+                    let pid = match tokio::time::timeout(OWNER_WAIT, owner.wait_for(Option::is_some)).await {
+                        Ok(Ok(pid)) => *pid,
+                        _ => None,
+                    };
+                    if !pid.is_some_and(|pid| peer::connected_by(pid, client, addr)) {
+                        let _ = shared.events.send(ApiEvent::Garbage(format!(
+                            "refused a connection from {client}: not made by the instance's process"
+                        )));
+                        refuse(stream).await;
+                        return;
+                    }
                     let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -106,8 +138,36 @@ impl RuntimeApi {
                 while connections.try_join_next().is_some() {}
             }
         });
-        Ok(RuntimeApi { addr, invocations, events, task })
+        Ok(RuntimeApi { addr, invocations, events, owner, task })
     }
+
+    /// The instance's pid, once spawned: from then on only it is served.
+    pub fn set_owner(&self, pid: i32) {
+        self.owner.send_replace(Some(pid));
+    }
+}
+
+/// A 403 for a connection from any other process, written without reading
+/// its request, then the request drained so the close is not a reset.
+async fn refuse(mut stream: TcpStream) {
+    let body = json!({
+        "errorType": "AccessDenied",
+        "errorMessage": "this Runtime API serves only its own instance's process",
+    })
+    .to_string();
+    let head = format!(
+        "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let write = async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
 }
 
 fn reply(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
@@ -167,8 +227,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
                     "unknown or already answered request id",
                 ));
             }
-            let body = match Limited::new(req.into_body(), MAX_RESPONSE_BYTES).collect().await {
-                Ok(body) => body.to_bytes(),
+            let body = match body::collect(req.into_body(), MAX_RESPONSE_BYTES, POST_TIMEOUT).await {
+                Ok(body) => body,
                 Err(_) => {
                     shared.current.lock().expect("poisoned").take();
                     let _ = shared.events.send(ApiEvent::TooLarge { request_id });
@@ -189,8 +249,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
             Ok(reply(StatusCode::ACCEPTED, json!({ "status": "OK" })))
         }
         (Method::POST, ["init", "error"]) => {
-            let body = match Limited::new(req.into_body(), MAX_RESPONSE_BYTES).collect().await {
-                Ok(body) => body.to_bytes(),
+            let body = match body::collect(req.into_body(), MAX_RESPONSE_BYTES, POST_TIMEOUT).await {
+                Ok(body) => body,
                 Err(_) => Bytes::from_static(b"{\"errorMessage\":\"init error too large\"}"),
             };
             let _ = shared.events.send(ApiEvent::InitError { error_type, body });

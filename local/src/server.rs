@@ -6,25 +6,61 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode, Version};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
 use crate::apigw::{self, HttpRequest, HttpResponse, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES};
+use crate::body::{self, BodyError};
 use crate::pool::{Outcome, Pool};
 use crate::template::{Payload, Template};
 use crate::{log, util};
 
+/// What one client may hold of the server: time and connections. API Gateway
+/// publishes no client read timeouts (only its 30 s integration timeout and
+/// its 10 MB payload and 10,240-byte header quotas), so the defaults are ours;
+/// docs/local.md has the reasoning.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// From the connection being idle to the end of the request's headers.
+    pub header_timeout: Duration,
+    /// From the end of the headers to the end of the body.
+    pub body_timeout: Duration,
+    /// Open client connections at most; past it a connection gets a 503.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { header_timeout: Duration::from_secs(10), body_timeout: Duration::from_secs(30), max_connections: 1024 }
+    }
+}
+
+/// Request line and headers at most, in bytes: API Gateway's quota is 10,240
+/// bytes of request line and header *values*; hyper counts the names too, so
+/// allow some more. Past it hyper answers 431 and closes.
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// hyper's read buffer per connection at most (its default is ~400 KB).
+const MAX_READ_BUFFER: usize = 64 * 1024;
+
+/// Refusals (503 past the connection cap) being written at once at most;
+/// past that a connection is closed without a word.
+const MAX_REFUSALS: usize = 64;
+
 pub struct App {
     pub router: Router,
     pub pools: Vec<Arc<Pool>>,
+    pub limits: Limits,
 }
 
 impl App {
-    pub fn new(template: &Template, pools: Vec<Arc<Pool>>) -> App {
-        App { router: Router::new(&template.routes), pools }
+    pub fn new(template: &Template, pools: Vec<Arc<Pool>>, limits: Limits) -> App {
+        App { router: Router::new(&template.routes), pools, limits }
     }
 
     /// Answers one request the way API Gateway + Lambda would.
@@ -128,19 +164,23 @@ async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Resu
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    let body = match Limited::new(req.into_body(), MAX_REQUEST_BYTES).collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            return Ok(to_hyper(HttpResponse::too_large()));
-        }
-        Err(_) => return Ok(to_hyper(HttpResponse::json_message(400, "Bad Request"))),
+    let body = match body::collect(req.into_body(), MAX_REQUEST_BYTES, app.limits.body_timeout).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return Ok(to_hyper(HttpResponse::too_large())),
+        Err(BodyError::TimedOut) => return Ok(to_hyper(HttpResponse::body_timed_out())),
+        Err(BodyError::Broken) => return Ok(to_hyper(HttpResponse::json_message(400, "Bad Request"))),
     };
     let request = HttpRequest { method, path, query, headers, body, source_ip: peer.ip().to_string(), protocol };
     Ok(to_hyper(app.answer(request).await))
 }
 
-/// Accepts connections until the task is dropped.
+/// Accepts connections until the task is dropped. Past the connection cap a
+/// connection is answered 503 and closed at once, so it costs a file
+/// descriptor for no longer than that answer takes.
 pub async fn serve(listener: TcpListener, app: Arc<App>) {
+    let open = Arc::new(Semaphore::new(app.limits.max_connections));
+    let refusing = Arc::new(Semaphore::new(MAX_REFUSALS));
+    let mut at_cap = false;
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -152,16 +192,57 @@ pub async fn serve(listener: TcpListener, app: Arc<App>) {
                 continue;
             }
         };
+        while connections.try_join_next().is_some() {}
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            if !at_cap {
+                at_cap = true;
+                let cap = app.limits.max_connections;
+                log::line("local", &format!("{cap} connections open (--max-connections): answering 503 to new ones"));
+            }
+            if let Ok(refusal) = refusing.clone().try_acquire_owned() {
+                connections.spawn(async move {
+                    refuse(stream).await;
+                    drop(refusal);
+                });
+            }
+            continue;
+        };
+        at_cap = false;
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         connections.spawn(async move {
+            let limits = app.limits.clone();
             let service = hyper::service::service_fn(move |req| handle(app.clone(), peer, req));
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
+                .header_read_timeout(limits.header_timeout)
+                .max_header_size(MAX_HEAD_BYTES)
+                .max_buf_size(MAX_READ_BUFFER)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
+            drop(permit);
         });
-        while connections.try_join_next().is_some() {}
     }
+}
+
+/// The whole answer to a connection past the cap, written without reading
+/// the request (the client may not have sent it yet).
+async fn refuse(mut stream: TcpStream) {
+    let body = HttpResponse::too_many_connections().body;
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let write = async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&body).await?;
+        stream.shutdown().await?;
+        // Read what the client sent until it closes: closing a socket with
+        // unread data sends a reset, which can destroy the answer in transit.
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
 }

@@ -174,3 +174,29 @@ fn invoke_runs_the_sample_events() {
     };
     assert_eq!(words, json!(["我", "来到", "北京", "清华大学"]));
 }
+
+#[test]
+fn segment_answers_past_lambdas_response_limit_are_a_413_not_a_502() {
+    let runner = Runner::start(&template(), &[]);
+    let spaces = json!({"text": " ".repeat(131_072), "offsets": true});
+    let controls = json!({"text": "\u{1}".repeat(131_072), "offsets": true, "pos": true});
+    for (name, event) in [("spaces with offsets", spaces), ("U+0001 with offsets and pos", controls)] {
+        let reply =
+            runner.request("POST", "/segment", &[("content-type", "application/json")], event.to_string().as_bytes());
+        assert_eq!(
+            reply.status,
+            413,
+            "{name}: {}\n{}",
+            reply.text().chars().take(300).collect::<String>(),
+            runner.log()
+        );
+        let error = reply.json()["error"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            error.starts_with("answer too large: ")
+                && error.ends_with("; the limit is 6291556 (send less text or fewer options)"),
+            "{name}: {error}"
+        );
+    }
+    // The instance answered (no crash, no kill): both on one warm instance.
+    assert_eq!(wait_reports(&runner, "segment", 2), (2, 1), "{}", runner.log());
+}

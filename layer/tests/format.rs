@@ -260,3 +260,14 @@ fn any_header_values_are_refused_or_harmless() {
     }
     assert!(loaded < 300, "no header change was ever refused");
 }
+
+#[test]
+fn an_unreadable_layer_directory_is_not_reported_as_missing() {
+    // `toolbox` is a file, so the manifest cannot even be looked up (root,
+    // which CI runs as, ignores permission bits: ENOTDIR stands in for EACCES).
+    let layer = scratch_dir("not-a-dir");
+    std::fs::write(layer.join("toolbox"), "not a directory").unwrap();
+    let message = load_error(&layer);
+    assert!(message.contains("cannot read the layer manifest"), "{message}");
+    assert!(!message.contains("not found"), "{message}");
+}

@@ -32,6 +32,51 @@ pub struct LayerBuild {
 /// in a staging directory, so nothing stale ends up in the zip and a failed
 /// build leaves the previous `<out>/opt` as it was.
 pub fn build_layer(dict_dir: &Path, out: &Path) -> Result<LayerBuild, String> {
+    build_tree(out, LAYER_ZIP, |staging| {
+        toolbox_layer::assemble(dict_dir, staging).map(|manifest| manifest.version).map_err(|e| e.to_string())
+    })
+}
+
+/// The user layer zip's file name under the output directory.
+pub const USER_LAYER_ZIP: &str = "toolbox-userdict.zip";
+
+/// What [`build_user_layer`] produced: the layer, and the lines of the
+/// files jieba reads in a surprising way (`file:line: ...`).
+#[derive(Debug)]
+pub struct UserLayerBuild {
+    pub layer: LayerBuild,
+    pub words: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Writes `<out>/opt/` (its files under `toolbox/userdict/`) from the user
+/// dictionary `files`, replayed in order over the main layer found in
+/// `main_layer_dir` (the directory standing for `/opt`), and zips it into
+/// `<out>/toolbox-userdict.zip`, as [`build_layer`] does.
+pub fn build_user_layer(main_layer_dir: &Path, files: &[PathBuf], out: &Path) -> Result<UserLayerBuild, String> {
+    let main = toolbox_layer::Tokenizer::load(main_layer_dir).map_err(|e| e.to_string())?;
+    let mut contents = Vec::with_capacity(files.len());
+    for file in files {
+        let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        contents.push((file.display().to_string(), bytes));
+    }
+    let mut compiled = None;
+    let layer = build_tree(out, USER_LAYER_ZIP, |staging| {
+        let (manifest, built) = toolbox_layer::userdict::assemble(&main, &contents, staging)?;
+        compiled = Some(built);
+        Ok(manifest.version)
+    })?;
+    let compiled = compiled.ok_or("user layer not compiled")?;
+    Ok(UserLayerBuild { layer, words: compiled.words, warnings: compiled.warnings })
+}
+
+/// Builds `<out>/opt` with `assemble` (which returns the layer's version) in
+/// a staging directory, swaps it in, and zips it into `<out>/<zip_name>`.
+fn build_tree(
+    out: &Path,
+    zip_name: &str,
+    assemble: impl FnOnce(&Path) -> Result<String, String>,
+) -> Result<LayerBuild, String> {
     let tree = out.join("opt");
     let staging = out.join(format!(".opt.staging{}", std::process::id()));
     let clear = |dir: &Path| -> Result<(), String> {
@@ -41,20 +86,20 @@ pub fn build_layer(dict_dir: &Path, out: &Path) -> Result<LayerBuild, String> {
         Ok(())
     };
     clear(&staging)?;
-    let manifest = match toolbox_layer::assemble(dict_dir, &staging) {
-        Ok(manifest) => manifest,
+    let version = match assemble(&staging) {
+        Ok(version) => version,
         Err(e) => {
             let _ = clear(&staging);
-            return Err(e.to_string());
+            return Err(e);
         }
     };
     clear(&tree)?;
     std::fs::rename(&staging, &tree)
         .map_err(|e| format!("cannot move {} to {}: {e}", staging.display(), tree.display()))?;
     let bytes = zip::write_zip(zip::dir_entries(&tree)?)?;
-    let zip = out.join(LAYER_ZIP);
+    let zip = out.join(zip_name);
     zip::write_atomically(&zip, &bytes)?;
-    Ok(LayerBuild { version: manifest.version, tree, zip, zip_bytes: bytes.len() as u64 })
+    Ok(LayerBuild { version, tree, zip, zip_bytes: bytes.len() as u64 })
 }
 
 /// Reads `path` and checks it needs no glibc newer than `max`; returns the

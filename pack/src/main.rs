@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use toolbox_pack::glibc::GlibcVersion;
-use toolbox_pack::{build_layer, check_glibc_file, package_function, zip, AL2023_GLIBC};
+use toolbox_pack::{build_layer, build_user_layer, check_glibc_file, package_function, zip, AL2023_GLIBC};
 
 const USAGE: &str = "\
 usage:
@@ -17,6 +17,11 @@ usage:
   toolbox-pack layer [--dict DIR] [--out DIR]
       write OUT/opt/ from DICT (defaults dict, target/layer), zip it into
       OUT/toolbox-jieba.zip; the last stdout line is the zip's path
+  toolbox-pack user-layer [--layer DIR] [--out DIR] FILE...
+      compile jieba user dictionaries (load_userdict format), in order, over
+      the main layer in LAYER (default target/layer/opt) into OUT/opt/
+      (default target/user-layer) and OUT/toolbox-userdict.zip; the last
+      stdout line is the zip's path
   toolbox-pack zip --out FILE DIR
       reproducible zip of every file under DIR (paths relative to DIR)";
 
@@ -30,6 +35,7 @@ fn main() -> ExitCode {
         "check-glibc" => check_glibc(rest),
         "function" => function(rest),
         "layer" => layer(rest),
+        "user-layer" => user_layer(rest),
         "zip" => zip_dir(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
@@ -171,6 +177,25 @@ fn layer(args: &[String]) -> Result<(), Failure> {
     println!("layer tree {}", built.tree.display());
     println!("layer zip {} bytes", built.zip_bytes);
     println!("{}", built.zip.display());
+    Ok(())
+}
+
+fn user_layer(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["layer", "out"])?;
+    if args.positional.is_empty() {
+        return Err(Failure::Usage("user-layer needs at least one user dictionary FILE".into()));
+    }
+    let files: Vec<PathBuf> = args.positional.iter().map(PathBuf::from).collect();
+    let main = PathBuf::from(args.get("layer").unwrap_or("target/layer/opt"));
+    let out = PathBuf::from(args.get("out").unwrap_or("target/user-layer"));
+    let built = build_user_layer(&main, &files, &out)?;
+    for warning in &built.warnings {
+        eprintln!("warning: {warning}");
+    }
+    println!("user layer version {} ({} words)", built.layer.version, built.words);
+    println!("user layer tree {}", built.layer.tree.display());
+    println!("user layer zip {} bytes", built.layer.zip_bytes);
+    println!("{}", built.layer.zip.display());
     Ok(())
 }
 

@@ -19,6 +19,7 @@ TOOLBOX_LIB="$TOOLBOX_ROOT/scripts/lib"
 
 # The layer's name and what it runs on (must match template.yaml).
 LAYER_NAME_DEFAULT="toolbox-jieba"
+USER_LAYER_NAME_DEFAULT="toolbox-userdict"
 LAYER_RUNTIME="provided.al2023"
 LAYER_ARCHITECTURE="x86_64"
 # The only action a layer version policy may grant (AWS refuses any other).

@@ -4,7 +4,8 @@ Standard library only; run with the aws venv's python (or any python3).
 
   layer_tool.py sha256-b64 FILE   base64 of the file's SHA-256 (Lambda's CodeSha256)
   layer_tool.py zip-version FILE  the layer's content version, then its name (two lines), from
-                                  toolbox/manifest.json in a layer zip
+                                  toolbox/manifest.json (the jieba layer) or
+                                  toolbox/userdict/manifest.json (a user layer) in a layer zip
   layer_tool.py policy            reads `aws lambda get-layer-version-policy` JSON on stdin,
                                   prints one line per statement: kind, grantee, action, sid
                                   (tab-separated, "-" for an empty field; kind is account,
@@ -21,6 +22,7 @@ import sys
 import zipfile
 
 MANIFEST = "toolbox/manifest.json"
+USER_MANIFEST = "toolbox/userdict/manifest.json"
 
 
 def fail(message):
@@ -42,16 +44,17 @@ def sha256_b64(path):
 def zip_version(path):
     try:
         with zipfile.ZipFile(path) as z:
-            try:
-                manifest = json.loads(z.read(MANIFEST))
-            except KeyError:
-                fail(f"{path} is not a toolbox layer zip: it has no {MANIFEST}")
+            names = set(z.namelist())
+            found = MANIFEST if MANIFEST in names else USER_MANIFEST if USER_MANIFEST in names else None
+            if found is None:
+                fail(f"{path} is not a toolbox layer zip: it has no {MANIFEST} or {USER_MANIFEST}")
+            manifest = json.loads(z.read(found))
     except (OSError, zipfile.BadZipFile) as e:
         fail(f"{path} is not a readable zip file: {e}")
     except ValueError as e:
-        fail(f"{path}: {MANIFEST} is not valid JSON: {e}")
+        fail(f"{path}: its manifest is not valid JSON: {e}")
     if not isinstance(manifest, dict) or not isinstance(manifest.get("version"), str):
-        fail(f"{path}: {MANIFEST} has no 'version'")
+        fail(f"{path}: {found} has no 'version'")
     name = manifest.get("name") if isinstance(manifest.get("name"), str) else ""
     print(manifest["version"])
     print(name)

@@ -466,6 +466,56 @@ fn publish_once_per_content_and_a_changed_dictionary_makes_version_2() {
 }
 
 #[test]
+fn a_user_layer_publishes_and_shares_like_the_jieba_layer() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto);
+    let tmp = TempDir::new("publish-user");
+    let words = tmp.path().join("words.txt");
+    fs::write(&words, "云计算 5 n\n李小福 nr\n").unwrap();
+
+    // --user-dict builds the user layer (scripts/build-user-layer) and
+    // publishes it under its own name.
+    let out = tmp.path().join("user-layer");
+    let first = aws
+        .script("publish-layer", [OsStr::new("--user-dict"), words.as_os_str(), OsStr::new("--out"), out.as_os_str()])
+        .ok();
+    assert_eq!(first.last_line(), arn("toolbox-userdict", 1), "stderr:\n{}", first.stderr);
+    let zip = out.join("toolbox-userdict.zip");
+    let v1 = layer_version(&aws, "toolbox-userdict", 1);
+    assert_eq!(v1["Content"]["CodeSha256"], code_sha256(&zip));
+    assert!(v1["Description"].as_str().unwrap().contains("user dictionary"), "{}", v1["Description"]);
+
+    // Idempotent on content, built again or given as a zip.
+    let again = aws
+        .script("publish-layer", [OsStr::new("--user-dict"), words.as_os_str(), OsStr::new("--out"), out.as_os_str()])
+        .ok();
+    assert_eq!(again.last_line(), arn("toolbox-userdict", 1));
+    assert!(again.stderr.contains("nothing published"), "{}", again.stderr);
+    assert_eq!(publish(&aws, &zip), arn("toolbox-userdict", 1));
+
+    // Other words: a new version.
+    fs::write(&words, "云计算 5 n\n李小福 nr\n创新办 3 i\n").unwrap();
+    let second = aws
+        .script("publish-layer", [OsStr::new("--user-dict"), words.as_os_str(), OsStr::new("--out"), out.as_os_str()])
+        .ok();
+    assert_eq!(second.last_line(), arn("toolbox-userdict", 2));
+
+    // Shared like any layer version.
+    let user_arn = arn("toolbox-userdict", 2);
+    aws.script("share-layer", [user_arn.as_str(), "--account", "210987654321"]).ok();
+    let grants = policy(&aws, "toolbox-userdict", 2);
+    assert!(grants.iter().any(|g| g.1.contains("210987654321")), "{grants:?}");
+
+    // A line jieba refuses fails the build, naming file and line, before any AWS call.
+    fs::write(&words, b"ok 3\n\xff\xfe 2\n").unwrap();
+    let refused = aws
+        .script("publish-layer", [OsStr::new("--user-dict"), words.as_os_str(), OsStr::new("--out"), out.as_os_str()]);
+    assert_ne!(refused.code, Some(0));
+    assert!(refused.stderr.contains("words.txt:2: not UTF-8"), "{}", refused.stderr);
+    assert_eq!(layer_versions(&aws, "toolbox-userdict"), vec![1, 2]);
+}
+
+#[test]
 fn share_with_accounts_and_an_organization_list_and_revoke() {
     let moto = Moto::start();
     let aws = Aws::new(&moto);

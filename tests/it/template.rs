@@ -149,7 +149,10 @@ fn template_declares_the_functions_layer_and_api() {
     assert_eq!(globals["Timeout"], 3);
     assert_eq!(
         globals["Layers"],
-        json!([{"Fn::If": ["CreateLayer", {"Ref": "JiebaLayer"}, {"Ref": "JiebaLayerArn"}]}])
+        json!([
+            {"Fn::If": ["CreateLayer", {"Ref": "JiebaLayer"}, {"Ref": "JiebaLayerArn"}]},
+            {"Fn::If": ["HasUserDict", {"Ref": "UserDictLayerArn"}, {"Ref": "AWS::NoValue"}]}
+        ])
     );
     assert!(t["Globals"]["HttpApi"]["CorsConfiguration"]["AllowOrigins"].is_array(), "CORS in Globals");
 
@@ -251,7 +254,15 @@ impl Evaluator<'_> {
         };
         let arg = |i: usize| self.value(&args[i]);
         match function.as_str() {
+            // AWS::NoValue drops the list item or key: Null here, filtered by the caller.
+            "Ref" if args == "AWS::NoValue" => Value::Null,
+            // A resource stands for itself.
+            "Ref" if self.t["Resources"][args.as_str().unwrap()].is_object() => v.clone(),
             "Ref" => self.parameter(args.as_str().unwrap()),
+            "Fn::If" => match self.condition(args[0].as_str().unwrap()) {
+                true => arg(1),
+                false => arg(2),
+            },
             "Condition" => json!(self.condition(args.as_str().unwrap())),
             "Fn::Equals" => json!(arg(0) == arg(1)),
             "Fn::Not" => json!(!arg(0).as_bool().unwrap()),
@@ -312,4 +323,24 @@ fn layer_sharing_follows_the_parameters() {
     let eval = Evaluator { t: &t, parameters: &consumer };
     assert!(!eval.condition("CreateLayer"));
     assert_eq!(eval.value(&t["Outputs"]["JiebaLayerVersionArn"]["Value"]["Fn::If"][2]), json!(arn));
+}
+
+/// The layers every function gets, in order (Globals), for `parameters`.
+fn function_layers(t: &Value, parameters: &[(&str, &str)]) -> Vec<Value> {
+    let eval = Evaluator { t, parameters };
+    let layers = t["Globals"]["Function"]["Layers"].as_array().expect("Globals.Function.Layers");
+    layers.iter().map(|l| eval.value(l)).filter(|v| !v.is_null()).collect()
+}
+
+#[test]
+fn a_user_dictionary_layer_is_attached_after_the_jieba_layer_when_given() {
+    let t = parsed_template();
+    assert_eq!(function_layers(&t, &[]), vec![json!({"Ref": "JiebaLayer"})], "no user dictionary by default");
+    let user = "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-userdict:2";
+    let layers = function_layers(&t, &[("UserDictLayerArn", user)]);
+    assert_eq!(layers.len(), 2);
+    assert_eq!(layers[1], json!(user), "the user layer comes second, so Lambda unpacks it beside the jieba layer");
+    let shared = "arn:aws:lambda:us-east-1:210987654321:layer:toolbox-jieba:7";
+    let layers = function_layers(&t, &[("UserDictLayerArn", user), ("JiebaLayerArn", shared)]);
+    assert_eq!(layers, vec![json!(shared), json!(user)]);
 }

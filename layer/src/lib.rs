@@ -22,6 +22,7 @@ mod lexicon;
 mod location;
 mod manifest;
 mod posseg;
+mod request_words;
 mod tokenizer;
 pub mod userdict;
 
@@ -31,6 +32,10 @@ pub use compile::{compile, Sources};
 pub use lexicon::Lexicon;
 pub use location::{layer_dir, LAYER_DIR_ENV, LAYER_SUBDIR};
 pub use manifest::{FileEntry, Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
+pub use request_words::{
+    parse_request_words, RequestWord, RequestWordsError, MAX_REQUEST_TAG_BYTES, MAX_REQUEST_WORDS,
+    MAX_REQUEST_WORD_BYTES,
+};
 pub use tokenizer::{LayerError, Mode, Tag, Tagged, Token, Tokenizer, TooCostly};
 
 /// The layer's name, as published and as written in its manifest.

@@ -1,0 +1,152 @@
+//! Per-request words, as the API's `userWords` parameter takes them: a list
+//! whose entries are a word, or `{"word", "freq", "tag"}`, each applied in
+//! order as `jieba.add_word(word, freq, tag)` (`freq: 0` removes a word, as
+//! `del_word` does). A query or form string is a comma-separated list of words.
+
+use serde_json::Value;
+
+use crate::{AddedWords, Tokenizer};
+
+/// Most entries one request may add.
+pub const MAX_REQUEST_WORDS: usize = 1000;
+/// Longest word (UTF-8 bytes) and tag one request may add.
+pub const MAX_REQUEST_WORD_BYTES: usize = 64;
+pub const MAX_REQUEST_TAG_BYTES: usize = 16;
+
+/// One `add_word` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestWord {
+    pub word: String,
+    pub freq: Option<u64>,
+    pub tag: Option<String>,
+}
+
+/// Why `userWords` was refused: too many entries (the functions answer
+/// 413), or a bad entry (400), named by its index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestWordsError {
+    TooMany(usize),
+    Invalid(String),
+}
+
+impl std::fmt::Display for RequestWordsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestWordsError::TooMany(n) => {
+                write!(f, "too many userWords: {n}; the maximum is {MAX_REQUEST_WORDS} per request")
+            }
+            RequestWordsError::Invalid(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Reads the `userWords` parameter's value.
+pub fn parse_request_words(value: &Value) -> Result<Vec<RequestWord>, RequestWordsError> {
+    let invalid = |message: String| Err(RequestWordsError::Invalid(message));
+    let items: Vec<Value> = match value {
+        Value::Array(items) => items.clone(),
+        Value::String(list) if list.is_empty() => Vec::new(),
+        Value::String(list) => list.split(',').map(|w| Value::String(w.to_string())).collect(),
+        _ => return invalid("'userWords' must be a list of words or {\"word\", \"freq\", \"tag\"} objects".into()),
+    };
+    if items.len() > MAX_REQUEST_WORDS {
+        return Err(RequestWordsError::TooMany(items.len()));
+    }
+    let mut words = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let name = format!("'userWords'[{i}]");
+        let (word, freq, tag) = match item {
+            Value::String(word) => (word.as_str(), None, None),
+            Value::Object(fields) => {
+                if let Some(key) = fields.keys().find(|k| !matches!(k.as_str(), "word" | "freq" | "tag")) {
+                    return invalid(format!("{name} has an unknown field '{key}' (expected word, freq, tag)"));
+                }
+                let Some(Value::String(word)) = fields.get("word") else {
+                    return invalid(format!("{name} needs a 'word' string"));
+                };
+                let freq = match fields.get("freq") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
+                    Some(_) => return invalid(format!("{name}: 'freq' must be a whole number, 0 or more")),
+                };
+                let tag = match fields.get("tag") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(tag)) if tag.len() <= MAX_REQUEST_TAG_BYTES => Some(tag.as_str()),
+                    Some(_) => {
+                        return invalid(format!(
+                            "{name}: 'tag' must be a string of at most {MAX_REQUEST_TAG_BYTES} bytes"
+                        ))
+                    }
+                };
+                (word.as_str(), freq, tag)
+            }
+            _ => return invalid(format!("{name} must be a word or a {{\"word\", \"freq\", \"tag\"}} object")),
+        };
+        if word.chars().all(crate::cut::is_py_space) {
+            return invalid(format!("{name}: the word is empty or only whitespace"));
+        }
+        if word.len() > MAX_REQUEST_WORD_BYTES {
+            return invalid(format!(
+                "{name}: the word is {} bytes; the maximum is {MAX_REQUEST_WORD_BYTES}",
+                word.len()
+            ));
+        }
+        // jieba's add_word ignores an empty tag (`if tag:`).
+        let tag = tag.filter(|t| !t.is_empty()).map(str::to_string);
+        words.push(RequestWord { word: word.to_string(), freq, tag });
+    }
+    Ok(words)
+}
+
+impl Tokenizer {
+    /// The words `words` add, in order, over this dictionary (and its user layer).
+    pub fn request_words(&self, words: &[RequestWord]) -> AddedWords {
+        let mut added = self.added_words();
+        for w in words {
+            self.add_word(&mut added, &w.word, w.freq, w.tag.as_deref());
+        }
+        added
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn strings_objects_and_comma_separated_lists() {
+        let words = parse_request_words(
+            &json!(["云计算", {"word": "李小福", "freq": 3, "tag": "nr"}, {"word": "的", "freq": 0}]),
+        )
+        .unwrap();
+        assert_eq!(words[1], RequestWord { word: "李小福".into(), freq: Some(3), tag: Some("nr".into()) });
+        assert_eq!(words[2].freq, Some(0));
+        let words = parse_request_words(&json!("云计算,创新办")).unwrap();
+        assert_eq!(words.len(), 2);
+        assert!(parse_request_words(&json!("")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_entries_are_named_by_index() {
+        let cases = [
+            (json!(["ok", 7]), "'userWords'[1] must be a word"),
+            (json!(["ok", ""]), "'userWords'[1]: the word is empty"),
+            (json!([" \u{3000}"]), "'userWords'[0]: the word is empty or only whitespace"),
+            (json!([{"word": "a", "freq": -1}]), "'userWords'[0]: 'freq' must be a whole number"),
+            (json!([{"word": "a", "freq": 1.5}]), "'userWords'[0]: 'freq' must be a whole number"),
+            (json!([{"word": "a", "freq": "3"}]), "'userWords'[0]: 'freq' must be a whole number"),
+            (json!([{"freq": 3}]), "'userWords'[0] needs a 'word'"),
+            (json!([{"word": "a", "weight": 3}]), "'userWords'[0] has an unknown field 'weight'"),
+            (json!([{"word": "a", "tag": 5}]), "'userWords'[0]: 'tag' must be a string"),
+            (json!(["字".repeat(22)]), "'userWords'[0]: the word is 66 bytes"),
+            (json!(42), "'userWords' must be a list"),
+        ];
+        for (value, start) in cases {
+            let error = parse_request_words(&value).unwrap_err().to_string();
+            assert!(error.starts_with(start), "{value}: {error}");
+        }
+        let many: Vec<String> = (0..1001).map(|i| format!("w{i}")).collect();
+        assert_eq!(parse_request_words(&json!(many)), Err(RequestWordsError::TooMany(1001)));
+    }
+}

@@ -17,6 +17,7 @@ mod cut;
 mod dict;
 mod finalseg;
 pub mod format;
+pub mod keywords;
 mod location;
 mod manifest;
 mod posseg;

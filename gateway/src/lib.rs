@@ -13,7 +13,7 @@ mod response;
 mod runtime;
 
 pub use event::{parse_event, Request, Source};
-pub use params::Params;
+pub use params::{Params, MAX_BATCH, MAX_TEXT_BYTES};
 pub use response::Response;
 pub use runtime::{report_init_error, run};
 

@@ -2,8 +2,8 @@
 //! TF-IDF (`extract_tags`) and TextRank (`textrank`), with their weights.
 //!
 //! The rankings are pure functions over a word list (from `cut` or `posseg`)
-//! and an IDF lookup, so they are tested without a layer; `Tokenizer::keywords`
-//! cuts a text the way jieba does for each method and ranks it.
+//! and an IDF lookup, so they are tested without a layer; [`Tokenizer::keywords`]
+//! segments a text the way jieba does for each method and ranks it.
 //!
 //! Exactness follows from doing jieba's arithmetic in jieba's order:
 //! frequencies counted in first-seen order, `freq * (idf / total)`, TextRank's
@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use crate::tokenizer::Token;
+use crate::tokenizer::{Mode, Tagged, Token, Tokenizer, TooCostly};
 
 /// jieba's `KeywordExtractor.STOP_WORDS`, which both extractors start from.
 pub const STOP_WORDS: [&str; 31] = [
@@ -75,6 +75,15 @@ impl Word for Token<'_> {
     }
     fn tag(&self) -> &str {
         ""
+    }
+}
+
+impl Word for Tagged<'_> {
+    fn word(&self) -> &str {
+        self.word
+    }
+    fn tag(&self) -> &str {
+        self.tag
     }
 }
 
@@ -288,6 +297,72 @@ pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<
         weight: (w - min_rank / 10.0) / (max_rank - min_rank / 10.0),
     });
     top(ranked.collect(), top_k)
+}
+
+/// What to extract from a text: `jieba.analyse`'s parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct KeywordOptions<'o> {
+    pub method: Method,
+    /// `topK`: at most this many keywords.
+    pub top_k: usize,
+    /// `allowPOS`; `None` is each method's default: no filter for TF-IDF,
+    /// [`TEXTRANK_POS`] for TextRank.
+    pub allow_pos: Option<&'o [&'o str]>,
+    /// `withFlag`: with a POS filter, rank (word, tag) pairs and answer the tag.
+    pub with_flag: bool,
+    pub stop_words: &'o StopWords<'o>,
+}
+
+/// A keyword, its weight, and the tag it was ranked under (only when keyed
+/// by tag); serializes as the API's `{"word", "weight", "tag"}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Keyword<'a> {
+    pub word: Cow<'a, str>,
+    pub weight: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<&'a str>,
+}
+
+impl Tokenizer {
+    /// `jieba.analyse.extract_tags` or `jieba.analyse.textrank` on `text`,
+    /// with `withWeight=True`: the same keys in the same order, the same weights.
+    /// Segments as jieba does: `cut(text)` for TF-IDF without a POS filter,
+    /// `posseg.cut(text)` otherwise, both with the HMM. `work_left` bounds
+    /// the tagging HMM's work as in [`Tokenizer::posseg_within`] (the plain
+    /// cut needs no bound); past it, the answer is [`TooCostly`].
+    pub fn keywords<'a>(
+        &'a self,
+        text: &'a str,
+        options: &KeywordOptions<'_>,
+        work_left: &mut u64,
+    ) -> Result<Vec<Keyword<'a>>, TooCostly> {
+        let allow_pos = match (options.method, options.allow_pos) {
+            (Method::TextRank, None) => &TEXTRANK_POS[..],
+            (_, allow_pos) => allow_pos.unwrap_or_default(),
+        };
+        let filter = Filter { allow_pos, with_flag: options.with_flag, stop_words: options.stop_words };
+        if options.method == Method::TfIdf && allow_pos.is_empty() {
+            let words = self.cut(text, Mode::Default, true);
+            let ranked = tfidf(&words, &filter, |word| self.idf(word), self.median_idf(), options.top_k);
+            return Ok(ranked
+                .iter()
+                .map(|r| Keyword { word: words[r.index].word.clone(), weight: r.weight, tag: None })
+                .collect());
+        }
+        let words = self.posseg_within(text, true, work_left)?;
+        let ranked = match options.method {
+            Method::TfIdf => tfidf(&words, &filter, |word| self.idf(word), self.median_idf(), options.top_k),
+            Method::TextRank => textrank(&words, &filter, options.top_k),
+        };
+        let tagged = filter.keyed_by_tag();
+        Ok(ranked
+            .iter()
+            .map(|r| {
+                let word = &words[r.index];
+                Keyword { word: Cow::Borrowed(word.word), weight: r.weight, tag: tagged.then_some(word.tag) }
+            })
+            .collect())
+    }
 }
 
 /// `sorted(..., key=weight, reverse=True)[:topK]`: a stable sort, so equal

@@ -25,6 +25,7 @@ mod tokenizer;
 
 pub use assemble::{assemble, AssembleError};
 pub use compile::{compile, Sources};
+pub use keywords::{Keyword, KeywordOptions, Method, StopWords};
 pub use location::{layer_dir, LAYER_DIR_ENV, LAYER_SUBDIR};
 pub use manifest::{FileEntry, Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
 pub use tokenizer::{LayerError, Mode, Tag, Tagged, Token, Tokenizer, TooCostly};

@@ -15,7 +15,7 @@ mod runtime;
 
 pub use event::{parse_event, Request, Source};
 pub use limit::{encoded_len, MAX_ANSWER_BYTES};
-pub use params::Params;
+pub use params::{Params, MAX_BATCH, MAX_TEXT_BYTES};
 pub use response::Response;
 pub use runtime::{report_init_error, run};
 

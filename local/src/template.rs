@@ -757,7 +757,7 @@ Resources:
         let t = Template::load(&path, &Context::default()).unwrap();
         let mut names: Vec<&str> = t.functions.iter().map(|f| f.name.as_str()).collect();
         names.sort_unstable();
-        assert_eq!(names, ["calculator", "hello", "random-image", "segment"]);
+        assert_eq!(names, ["calculator", "hello", "keywords", "random-image", "segment"]);
         for f in &t.functions {
             assert_eq!((f.memory_mb, f.timeout_s, f.handler.as_str()), (128, 3.0, "bootstrap"), "{}", f.name);
             assert!(t.routes.iter().any(|r| t.functions[r.function].name == f.name), "{} has no route", f.name);

@@ -51,7 +51,27 @@ fn every_tool_answers_through_the_runner() {
     assert_eq!(segment.status, 200, "{}", segment.text());
     assert!(segment.json()["words"].as_array().is_some_and(|w| w.len() > 3));
 
-    for (name, requests) in [("hello", 1), ("calculator", 2), ("random-image", 1), ("segment", 2)] {
+    // A second function on the same layer: keywords reads its IDF table and POS model.
+    let keywords = runner
+        .get("/keywords?topK=2&text=%E6%88%91%E6%9D%A5%E5%88%B0%E5%8C%97%E4%BA%AC%E6%B8%85%E5%8D%8E%E5%A4%A7%E5%AD%A6");
+    assert_eq!(keywords.status, 200, "{}\n{}", keywords.text(), runner.log());
+    assert_eq!(
+        keywords.json(),
+        json!({ "keywords": [
+            { "word": "清华大学", "weight": 2.6935315738733334 },
+            { "word": "来到", "weight": 1.79522896137 },
+        ]})
+    );
+    let keywords = runner.request(
+        "POST",
+        "/keywords",
+        &[("content-type", "application/json; charset=utf-8")],
+        "{\"text\": \"我来到北京清华大学\", \"method\": \"textrank\"}".as_bytes(),
+    );
+    assert_eq!(keywords.status, 200, "{}", keywords.text());
+    assert!(keywords.json()["keywords"].as_array().is_some_and(|k| !k.is_empty()), "{}", keywords.text());
+
+    for (name, requests) in [("hello", 1), ("calculator", 2), ("random-image", 1), ("segment", 2), ("keywords", 2)] {
         let (count, cold) = wait_reports(&runner, name, requests);
         assert_eq!(count, requests, "no REPORT for {name}:\n{}", runner.log());
         assert_eq!(cold, 1, "{name} should have started exactly one instance:\n{}", runner.log());
@@ -156,7 +176,7 @@ fn invoke(function: &str, event: Option<&str>, stdin: Option<&[u8]>) -> (bool, V
 
 #[test]
 fn invoke_runs_the_sample_events() {
-    for function in ["hello", "calculator", "random-image", "segment"] {
+    for function in ["hello", "calculator", "random-image", "segment", "keywords"] {
         for kind in ["http-v2", "rest-v1"] {
             let (ok, response) = invoke(function, Some(&format!("events/{function}/{kind}.json")), None);
             assert!(ok, "{function} {kind}: {response}");

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The four functions, as named in `functions/` and `scripts/build`.
-pub const FUNCTIONS: [&str; 4] = ["hello", "calculator", "random-image", "segment"];
+/// The five functions, as named in `functions/` and `scripts/build`.
+pub const FUNCTIONS: [&str; 5] = ["hello", "calculator", "random-image", "segment", "keywords"];
 
 /// The repository root (`tests/..`).
 pub fn repo_root() -> PathBuf {

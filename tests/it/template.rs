@@ -121,11 +121,12 @@ fn sam_build_builds_every_function_and_the_layer_offline() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-const FUNCTION_IDS: [(&str, &str); 4] = [
+const FUNCTION_IDS: [(&str, &str); 5] = [
     ("HelloFunction", "hello"),
     ("CalculatorFunction", "calculator"),
     ("RandomImageFunction", "random-image"),
     ("SegmentFunction", "segment"),
+    ("KeywordsFunction", "keywords"),
 ];
 
 /// template.yaml as JSON, parsed by cfn-lint's decoder (it knows the `!Ref`

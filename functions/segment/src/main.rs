@@ -9,16 +9,8 @@
 use std::process::ExitCode;
 
 use serde::Serialize;
-use serde_json::Value;
 use toolbox_gateway::{Params, Request, Response};
 use toolbox_layer::{Mode, Tag, Tagged, Token, Tokenizer, TAGGING_WORK_PER_REQUEST};
-
-/// Largest request we segment, summed over a batch: 128 KiB of UTF-8 (about
-/// 43,000 Chinese characters) segments in well under the 3 s timeout at 128 MB,
-/// and its answer stays far below Lambda's 6 MB response limit.
-const MAX_TEXT_BYTES: usize = 128 * 1024;
-/// Most texts in one batch.
-const MAX_BATCH: usize = 1000;
 
 struct Options {
     mode: Mode,
@@ -104,25 +96,7 @@ fn parse(params: &Params) -> Result<(Vec<&str>, Options, bool), Response> {
         return Err(Response::error(400, "'pos' tags are only available in mode default"));
     }
 
-    let (texts, batch) = match (params.get("text"), params.get("texts")) {
-        (Some(_), Some(_)) => return Err(Response::error(400, "send either 'text' or 'texts', not both")),
-        (None, Some(Value::Array(items))) => {
-            let texts: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
-            (texts.ok_or_else(|| Response::error(400, "'texts' must be a list of strings"))?, true)
-        }
-        (None, Some(_)) => return Err(Response::error(400, "'texts' must be a list of strings")),
-        // Like the seed's `event.get('text', '')`: no text segments to no words.
-        _ => (vec![params.string("text")?.unwrap_or("")], false),
-    };
-    if texts.len() > MAX_BATCH {
-        let message = format!("too many texts: {}; the maximum is {MAX_BATCH} per request", texts.len());
-        return Err(Response::error(413, &message));
-    }
-    let bytes: usize = texts.iter().map(|t| t.len()).sum();
-    if bytes > MAX_TEXT_BYTES {
-        let message = format!("text too large: {bytes} bytes; the maximum is {MAX_TEXT_BYTES} bytes per request");
-        return Err(Response::error(413, &message));
-    }
+    let (texts, batch) = params.texts()?;
     Ok((texts, options, batch))
 }
 

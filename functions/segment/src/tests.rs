@@ -3,9 +3,10 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use toolbox_gateway::testing::{fixture, invoke, with_body, with_query, Answer};
+use toolbox_gateway::MAX_TEXT_BYTES;
 use toolbox_layer::{Mode, Tokenizer};
 
-use super::{segment, MAX_TEXT_BYTES};
+use super::segment;
 
 const SENTENCE: &str = "我来到北京清华大学";
 const PRECISE: [&str; 4] = ["我", "来到", "北京", "清华大学"];

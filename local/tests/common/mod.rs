@@ -19,7 +19,7 @@ pub struct Built {
     pub layer_dir: PathBuf,
 }
 
-/// Builds hello, calculator, random-image, segment and the fixtures (same
+/// Builds hello, calculator, random-image, segment, keywords and the fixtures (same
 /// profile and target dir as this test) and assembles the jieba layer.
 pub fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
@@ -31,7 +31,7 @@ pub fn built() -> &'static Built {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut command = Command::new(cargo);
         command.current_dir(&repo).args(["build", "--quiet"]);
-        for p in ["hello", "calculator", "random-image", "segment", "toolbox-local-fixtures"] {
+        for p in ["hello", "calculator", "random-image", "segment", "keywords", "toolbox-local-fixtures"] {
             command.args(["-p", p]);
         }
         if bin_dir.file_name().is_some_and(|n| n == "release") {

@@ -1,0 +1,58 @@
+//! `keywords`: keyword extraction exactly as Python jieba's `jieba.analyse`.
+//!
+//! `{"text": "...", "topK": 5}` → `{"keywords": [{"word": "...", "weight": 0.83}, ...]}`.
+//! Parameters carry jieba's names: `method` (tfidf|textrank), `topK`,
+//! `allowPOS`, `withFlag`, `stopWords`; `texts` (a list) ranks a batch. The
+//! dictionary, IDF table and POS model come from the layer, loaded once in init.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+use toolbox_gateway::{Params, Request, Response};
+use toolbox_layer::{Keyword, KeywordOptions, Method, StopWords, Tokenizer, TAGGING_WORK_PER_REQUEST};
+
+#[derive(Serialize)]
+struct Keywords<'a> {
+    keywords: Vec<Keyword<'a>>,
+}
+
+/// A batch's answer: one result per text, in order.
+#[derive(Serialize)]
+struct Batch<'a> {
+    results: Vec<Keywords<'a>>,
+}
+
+fn keywords(tokenizer: &&Tokenizer, request: &Request) -> Response {
+    extract(tokenizer, &request.params).unwrap_or_else(|rejection| rejection)
+}
+
+fn extract(tokenizer: &Tokenizer, params: &Params) -> Result<Response, Response> {
+    let method = match params.string("method")? {
+        None => Method::TfIdf,
+        Some(name) => Method::parse(name).ok_or_else(|| Response::error(400, "'method' must be tfidf or textrank"))?,
+    };
+    let top_k = params.bounded("topK", 1..=1000, 20)? as usize;
+    let allow_pos = params.strings("allowPOS")?;
+    let stop_words = StopWords::new(params.strings("stopWords")?.unwrap_or_default());
+    // jieba's withFlag only matters under a POS filter; on by default so the
+    // answer says which tag each keyword was ranked under.
+    let with_flag = params.flag("withFlag", true)?;
+    let (texts, batch) = params.texts()?;
+
+    let options = KeywordOptions { method, top_k, allow_pos: allow_pos.as_deref(), with_flag, stop_words: &stop_words };
+    // One bound on the tagging HMM's work for the whole request, as segment's pos=true.
+    let mut work_left = TAGGING_WORK_PER_REQUEST;
+    let mut rank = |text| {
+        let too_costly = |e| Response::error(413, &format!("{e}: send less text, or method=tfidf without allowPOS"));
+        Ok(Keywords { keywords: tokenizer.keywords(text, &options, &mut work_left).map_err(too_costly)? })
+    };
+    let results: Vec<Keywords> = texts.into_iter().map(&mut rank).collect::<Result<_, Response>>()?;
+    Ok(if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) })
+}
+
+fn main() -> ExitCode {
+    toolbox_gateway::run(Tokenizer::shared, keywords)
+}
+
+#[cfg(test)]
+mod tests;

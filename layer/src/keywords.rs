@@ -1,0 +1,377 @@
+//! Keyword extraction exactly as Python jieba 0.42.1's `jieba.analyse`:
+//! TF-IDF (`extract_tags`) and TextRank (`textrank`), with their weights.
+//!
+//! The rankings are pure functions over a word list (from `cut` or `posseg`)
+//! and an IDF lookup, so they are tested without a layer; [`Tokenizer::keywords`]
+//! segments a text the way jieba does for each method and ranks it.
+//!
+//! Exactness follows from doing jieba's arithmetic in jieba's order:
+//! frequencies counted in first-seen order, `freq * (idf / total)`, TextRank's
+//! in-place updates in code-point order of the words, the min/max
+//! normalisation from `sys.float_info`, and a stable sort by weight (ties keep
+//! first-seen order, as Python's `sorted(..., reverse=True)` keeps them).
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+use crate::tokenizer::{Mode, Tagged, Token, Tokenizer, TooCostly};
+
+/// jieba's `KeywordExtractor.STOP_WORDS`, which both extractors start from.
+pub const STOP_WORDS: [&str; 31] = [
+    "the", "of", "is", "and", "to", "in", "that", "we", "for", "an", "are", "by", "be", "as", "on", "with", "can",
+    "if", "from", "which", "you", "it", "this", "then", "at", "have", "all", "not", "one", "has", "or",
+];
+
+/// `textrank`'s default `allowPOS`.
+pub const TEXTRANK_POS: [&str; 4] = ["ns", "n", "vn", "v"];
+
+/// TextRank's co-occurrence window: a word and the four after it.
+const SPAN: usize = 5;
+/// TextRank's damping factor and iteration count.
+const DAMPING: f64 = 0.85;
+const ITERATIONS: usize = 10;
+
+/// The two rankings of `jieba.analyse`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `jieba.analyse.extract_tags`.
+    TfIdf,
+    /// `jieba.analyse.textrank`.
+    TextRank,
+}
+
+impl Method {
+    pub fn parse(name: &str) -> Option<Method> {
+        match name {
+            "tfidf" => Some(Method::TfIdf),
+            "textrank" => Some(Method::TextRank),
+            _ => None,
+        }
+    }
+}
+
+/// A word of the text as the rankings see it: its text and its part of speech.
+pub trait Word {
+    fn word(&self) -> &str;
+    /// The part-of-speech flag; only read when an `allowPOS` filter applies,
+    /// which is only given words from `posseg`.
+    fn tag(&self) -> &str;
+}
+
+impl Word for (&str, &str) {
+    fn word(&self) -> &str {
+        self.0
+    }
+    fn tag(&self) -> &str {
+        self.1
+    }
+}
+
+/// `cut`'s words carry no tag: TF-IDF ranks them only without `allowPOS`.
+impl Word for Token<'_> {
+    fn word(&self) -> &str {
+        &self.word
+    }
+    fn tag(&self) -> &str {
+        ""
+    }
+}
+
+impl Word for Tagged<'_> {
+    fn word(&self) -> &str {
+        self.word
+    }
+    fn tag(&self) -> &str {
+        self.tag
+    }
+}
+
+/// jieba's stop words plus a request's own (`set_stop_words` adds to the set,
+/// it never replaces it).
+#[derive(Debug, Clone, Default)]
+pub struct StopWords<'s> {
+    extra: HashSet<&'s str>,
+}
+
+impl<'s> StopWords<'s> {
+    pub fn new(extra: impl IntoIterator<Item = &'s str>) -> StopWords<'s> {
+        StopWords { extra: extra.into_iter().collect() }
+    }
+
+    fn contains(&self, lowered: &str) -> bool {
+        STOP_WORDS.contains(&lowered) || self.extra.contains(lowered)
+    }
+}
+
+/// Which words rank, and what a ranked key is.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter<'f> {
+    /// `allowPOS`. For TF-IDF an empty list means no filter (jieba's `if allowPOS:`);
+    /// for TextRank it is the set of tags kept, so empty keeps nothing.
+    pub allow_pos: &'f [&'f str],
+    /// `withFlag`: with a POS filter, a key is the word *and* its tag, so one
+    /// word with two tags ranks twice. Without a filter it changes nothing.
+    pub with_flag: bool,
+    pub stop_words: &'f StopWords<'f>,
+}
+
+impl Filter<'_> {
+    fn keyed_by_tag(&self) -> bool {
+        self.with_flag && !self.allow_pos.is_empty()
+    }
+
+    /// jieba's `len(w.strip()) < 2 or w.lower() in self.stop_words`, negated.
+    fn keeps(&self, word: &str) -> bool {
+        let stripped = word.trim_matches(python_space);
+        stripped.chars().nth(1).is_some() && !self.stop_words.contains(&python_lower(word))
+    }
+}
+
+/// Python's `str.isspace`, which `str.strip()` strips: Unicode White_Space
+/// plus the four information separators U+001C..U+001F.
+fn python_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.lower()`, borrowing when nothing changes (the common case:
+/// Chinese words). Rust's case tables (Unicode 17) are newer than Python
+/// 3.11's (14.0) and also lowercase the 55 letters cased since: U+1C89, seven
+/// Latin letters U+A7CB..U+A7DC, Garay and Beria Erfe. jieba never puts those
+/// in a word of two or more characters (its words are CJK and ASCII runs), so
+/// the length rule drops them before this runs.
+fn python_lower(word: &str) -> Cow<'_, str> {
+    let unchanged = |c: char| {
+        if c.is_ascii() {
+            !c.is_ascii_uppercase()
+        } else {
+            let mut lower = c.to_lowercase();
+            lower.next() == Some(c) && lower.next().is_none()
+        }
+    };
+    if word.chars().all(unchanged) {
+        Cow::Borrowed(word)
+    } else {
+        // str::to_lowercase maps a final Σ to ς, as Python's lower() does.
+        Cow::Owned(word.to_lowercase())
+    }
+}
+
+/// A ranked key: the first word in the list that carries it, and its weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    pub index: usize,
+    pub weight: f64,
+}
+
+/// Distinct keys in first-seen order, as a Python dict keeps them. A key is
+/// the word, or the word and its tag (jieba's `pair`: hashed by word, equal
+/// when word and flag are).
+struct Keys<'w> {
+    ids: HashMap<(&'w str, &'w str), usize>,
+    /// The index of the first word with each key.
+    first: Vec<usize>,
+    by_tag: bool,
+}
+
+impl<'w> Keys<'w> {
+    fn new(by_tag: bool) -> Keys<'w> {
+        Keys { ids: HashMap::new(), first: Vec::new(), by_tag }
+    }
+
+    fn id<W: Word>(&mut self, index: usize, word: &'w W) -> usize {
+        let key = (word.word(), if self.by_tag { word.tag() } else { "" });
+        let next = self.first.len();
+        let id = *self.ids.entry(key).or_insert(next);
+        if id == next {
+            self.first.push(index);
+        }
+        id
+    }
+}
+
+/// `TFIDF.extract_tags(sentence, topK, withWeight=True, allowPOS, withFlag)`
+/// on `words`, which must be `jieba.cut(sentence)` without a POS filter and
+/// `jieba.posseg.cut(sentence)` with one. `idf` is the IDF table, `median_idf`
+/// what a word missing from it gets.
+pub fn tfidf<W: Word>(
+    words: &[W],
+    filter: &Filter<'_>,
+    idf: impl Fn(&str) -> Option<f64>,
+    median_idf: f64,
+    top_k: usize,
+) -> Vec<Ranked> {
+    let mut keys = Keys::new(filter.keyed_by_tag());
+    let mut freq: Vec<f64> = Vec::new();
+    for (index, word) in words.iter().enumerate() {
+        if !filter.allow_pos.is_empty() && !filter.allow_pos.contains(&word.tag()) {
+            continue;
+        }
+        if !filter.keeps(word.word()) {
+            continue;
+        }
+        let id = keys.id(index, word);
+        if id == freq.len() {
+            freq.push(0.0);
+        }
+        freq[id] += 1.0;
+    }
+    let total = freq.iter().fold(0.0, |sum, f| sum + f);
+    let ranked = keys.first.iter().zip(&freq).map(|(&index, &count)| {
+        // `freq[k] *= idf / total`: the quotient first, as Python evaluates it.
+        let weight = count * (idf(words[index].word()).unwrap_or(median_idf) / total);
+        Ranked { index, weight }
+    });
+    top(ranked.collect(), top_k)
+}
+
+/// `TextRank.textrank(sentence, topK, withWeight=True, allowPOS, withFlag)` on
+/// `words = jieba.posseg.cut(sentence)`; `filter.allow_pos` is the set kept
+/// (the caller passes [`TEXTRANK_POS`] for jieba's default).
+pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<Ranked> {
+    // pairfilter: the tag is allowed, and the word is long enough and no stop word.
+    let kept: Vec<bool> = words.iter().map(|w| filter.allow_pos.contains(&w.tag()) && filter.keeps(w.word())).collect();
+    let mut keys = Keys::new(filter.keyed_by_tag());
+    let key: Vec<usize> =
+        words.iter().enumerate().map(|(i, w)| if kept[i] { keys.id(i, w) } else { usize::MAX }).collect();
+
+    // cm: co-occurrence counts of (key, key) within the window, first-seen order.
+    let mut pair_ids: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
+    for i in (0..words.len()).filter(|&i| kept[i]) {
+        for j in (i + 1..(i + SPAN).min(words.len())).filter(|&j| kept[j]) {
+            let next = pairs.len();
+            let id = *pair_ids.entry((key[i], key[j])).or_insert(next);
+            if id == next {
+                pairs.push((key[i], key[j], 0.0));
+            }
+            pairs[id].2 += 1.0;
+        }
+    }
+
+    // The graph: nodes in the order addEdge first meets them (start, then
+    // end), each with its edge list in the order the edges were added.
+    let mut node_of_key = vec![usize::MAX; keys.first.len()];
+    let mut node_keys: Vec<usize> = Vec::new();
+    let mut edges: Vec<Vec<(usize, f64)>> = Vec::new();
+    let mut node = |key: usize, edges: &mut Vec<Vec<(usize, f64)>>| {
+        if node_of_key[key] == usize::MAX {
+            node_of_key[key] = node_keys.len();
+            node_keys.push(key);
+            edges.push(Vec::new());
+        }
+        node_of_key[key]
+    };
+    for &(start, end, weight) in &pairs {
+        let (a, b) = (node(start, &mut edges), node(end, &mut edges));
+        edges[a].push((b, weight));
+        edges[b].push((a, weight));
+    }
+    let word_of = |node: usize| words[keys.first[node_keys[node]]].word();
+
+    let n = edges.len();
+    let mut ws = vec![1.0 / n.max(1) as f64; n];
+    let out_sum: Vec<f64> = edges.iter().map(|out| out.iter().fold(0.0, |sum, e| sum + e.1)).collect();
+    // `sorted(graph.keys())`: code-point order of the words (UTF-8 byte order
+    // is code-point order; a pair compares by word alone and the sort is
+    // stable, so one word's tags keep graph order).
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| word_of(a).cmp(word_of(b)));
+    for _ in 0..ITERATIONS {
+        for &v in &order {
+            let s = edges[v].iter().fold(0.0, |s, &(e, w)| s + w / out_sum[e] * ws[e]);
+            ws[v] = (1.0 - DAMPING) + DAMPING * s;
+        }
+    }
+    let (mut min_rank, mut max_rank) = (f64::MAX, f64::MIN_POSITIVE);
+    for &w in &ws {
+        if w < min_rank {
+            min_rank = w;
+        }
+        if w > max_rank {
+            max_rank = w;
+        }
+    }
+    let ranked = ws.iter().enumerate().map(|(v, &w)| Ranked {
+        index: keys.first[node_keys[v]],
+        weight: (w - min_rank / 10.0) / (max_rank - min_rank / 10.0),
+    });
+    top(ranked.collect(), top_k)
+}
+
+/// What to extract from a text: `jieba.analyse`'s parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct KeywordOptions<'o> {
+    pub method: Method,
+    /// `topK`: at most this many keywords.
+    pub top_k: usize,
+    /// `allowPOS`; `None` is each method's default: no filter for TF-IDF,
+    /// [`TEXTRANK_POS`] for TextRank.
+    pub allow_pos: Option<&'o [&'o str]>,
+    /// `withFlag`: with a POS filter, rank (word, tag) pairs and answer the tag.
+    pub with_flag: bool,
+    pub stop_words: &'o StopWords<'o>,
+}
+
+/// A keyword, its weight, and the tag it was ranked under (only when keyed
+/// by tag); serializes as the API's `{"word", "weight", "tag"}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Keyword<'a> {
+    pub word: Cow<'a, str>,
+    pub weight: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<&'a str>,
+}
+
+impl Tokenizer {
+    /// `jieba.analyse.extract_tags` or `jieba.analyse.textrank` on `text`,
+    /// with `withWeight=True`: the same keys in the same order, the same weights.
+    /// Segments as jieba does: `cut(text)` for TF-IDF without a POS filter,
+    /// `posseg.cut(text)` otherwise, both with the HMM. `work_left` bounds
+    /// the tagging HMM's work as in [`Tokenizer::posseg_within`] (the plain
+    /// cut needs no bound); past it, the answer is [`TooCostly`].
+    pub fn keywords<'a>(
+        &'a self,
+        text: &'a str,
+        options: &KeywordOptions<'_>,
+        work_left: &mut u64,
+    ) -> Result<Vec<Keyword<'a>>, TooCostly> {
+        let allow_pos = match (options.method, options.allow_pos) {
+            (Method::TextRank, None) => &TEXTRANK_POS[..],
+            (_, allow_pos) => allow_pos.unwrap_or_default(),
+        };
+        let filter = Filter { allow_pos, with_flag: options.with_flag, stop_words: options.stop_words };
+        if options.method == Method::TfIdf && allow_pos.is_empty() {
+            let words = self.cut(text, Mode::Default, true);
+            let ranked = tfidf(&words, &filter, |word| self.idf(word), self.median_idf(), options.top_k);
+            return Ok(ranked
+                .iter()
+                .map(|r| Keyword { word: words[r.index].word.clone(), weight: r.weight, tag: None })
+                .collect());
+        }
+        let words = self.posseg_within(text, true, work_left)?;
+        let ranked = match options.method {
+            Method::TfIdf => tfidf(&words, &filter, |word| self.idf(word), self.median_idf(), options.top_k),
+            Method::TextRank => textrank(&words, &filter, options.top_k),
+        };
+        let tagged = filter.keyed_by_tag();
+        Ok(ranked
+            .iter()
+            .map(|r| {
+                let word = &words[r.index];
+                Keyword { word: Cow::Borrowed(word.word), weight: r.weight, tag: tagged.then_some(word.tag) }
+            })
+            .collect())
+    }
+}
+
+/// `sorted(..., key=weight, reverse=True)[:topK]`: a stable sort, so equal
+/// weights keep first-seen order.
+fn top(mut ranked: Vec<Ranked>, top_k: usize) -> Vec<Ranked> {
+    ranked.sort_by(|a, b| b.weight.partial_cmp(&a.weight).unwrap_or(Ordering::Equal));
+    ranked.truncate(top_k);
+    ranked
+}
+
+#[cfg(test)]
+mod tests;

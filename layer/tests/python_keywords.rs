@@ -1,0 +1,195 @@
+//! `Tokenizer::keywords` must equal Python jieba 0.42.1's `jieba.analyse`
+//! (`extract_tags` and `textrank` with `withWeight=True`, through
+//! `tests/oracle/jieba_oracle.py`): the same keys in the same order, the same
+//! tags, and weights bit for bit, for every text and parameter set below.
+
+mod common;
+
+use common::{news_corpus, python_jieba, repo, tokenizer};
+use serde_json::{json, Value};
+use toolbox_layer::{KeywordOptions, Method, StopWords};
+
+/// One way of asking: jieba's parameters.
+#[derive(Clone)]
+struct Ask {
+    method: Method,
+    top_k: usize,
+    allow_pos: Option<&'static [&'static str]>,
+    with_flag: bool,
+    stop_words: &'static [&'static str],
+}
+
+/// Several topK, the default and wide POS filters, withFlag both ways, and
+/// request stop words (including one that only a lowered word can match).
+const ASKS: [Ask; 6] = [
+    Ask { method: Method::TfIdf, top_k: 20, allow_pos: None, with_flag: false, stop_words: &[] },
+    Ask { method: Method::TfIdf, top_k: 5, allow_pos: Some(&["ns", "n", "vn", "v"]), with_flag: true, stop_words: &[] },
+    Ask {
+        method: Method::TfIdf,
+        top_k: 1000,
+        allow_pos: Some(&["n", "nr", "ns", "eng", "m", "x", "v", "a"]),
+        with_flag: false,
+        stop_words: &["的", "我们", "酒店", "good", "GOOD"],
+    },
+    Ask { method: Method::TextRank, top_k: 20, allow_pos: None, with_flag: true, stop_words: &[] },
+    Ask { method: Method::TextRank, top_k: 3, allow_pos: None, with_flag: false, stop_words: &[] },
+    Ask {
+        method: Method::TextRank,
+        top_k: 1000,
+        allow_pos: Some(&["n", "v", "eng", "nr", "ns", "a", "m", "x", "vn"]),
+        with_flag: true,
+        stop_words: &["酒店", "房间", "ok"],
+    },
+];
+
+fn request(text: &str, ask: &Ask) -> Value {
+    let op = match ask.method {
+        Method::TfIdf => "extract_tags",
+        Method::TextRank => "textrank",
+    };
+    json!({
+        "op": op, "text": text, "topK": ask.top_k, "allowPOS": ask.allow_pos,
+        "withFlag": ask.with_flag, "stopWords": ask.stop_words,
+    })
+}
+
+/// Our keywords in the oracle's shape: `[word, weight]` or `[word, tag, weight]`.
+fn ours(text: &str, ask: &Ask) -> Value {
+    let stop_words = StopWords::new(ask.stop_words.iter().copied());
+    let options = KeywordOptions {
+        method: ask.method,
+        top_k: ask.top_k,
+        allow_pos: ask.allow_pos,
+        with_flag: ask.with_flag,
+        stop_words: &stop_words,
+    };
+    // No bound on the tagging work: these compare answers, not costs.
+    let mut unbounded = u64::MAX;
+    let keywords = tokenizer().keywords(text, &options, &mut unbounded).expect("unbounded");
+    keywords
+        .into_iter()
+        .map(|k| match k.tag {
+            Some(tag) => json!([k.word, tag, k.weight]),
+            None => json!([k.word, k.weight]),
+        })
+        .collect()
+}
+
+/// `text` for a failure message: whole if short, else its start.
+fn shown(text: &str) -> String {
+    let head: String = text.chars().take(100).collect();
+    if head.len() < text.len() {
+        format!("{head:?}... ({} chars)", text.chars().count())
+    } else {
+        format!("{head:?}")
+    }
+}
+
+/// Every ask on every text, against one run of the oracle. Weights are
+/// compared as doubles (the oracle writes `repr`, which parses back to the
+/// same double), so equal means bit-identical. Returns how many answers had
+/// keywords: a test of answers that are all empty would prove nothing.
+fn check(name: &str, texts: &[&str], asks: &[Ask]) -> usize {
+    let requests: Vec<Value> = texts.iter().flat_map(|text| asks.iter().map(|ask| request(text, ask))).collect();
+    let answers = python_jieba(&requests);
+    let mut failures = Vec::new();
+    let mut nonempty = 0;
+    for (i, theirs) in answers.iter().enumerate() {
+        let (text, ask) = (texts[i / asks.len()], &asks[i % asks.len()]);
+        assert!(theirs.is_array(), "{name}: jieba failed on {}: {theirs}", shown(text));
+        let ours = ours(text, ask);
+        nonempty += usize::from(!ours.as_array().unwrap().is_empty());
+        if &ours != theirs {
+            failures.push(format!("{} (ask {}):\n  ours:  {ours}\n  jieba: {theirs}", shown(text), i % asks.len()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{name}: {} of {} answers differ from Python jieba; first:\n{}",
+        failures.len(),
+        answers.len(),
+        failures[..failures.len().min(3)].join("\n")
+    );
+    eprintln!(
+        "{name}: {} texts x {} asks = {} answers equal to Python jieba ({nonempty} with keywords)",
+        texts.len(),
+        asks.len(),
+        answers.len()
+    );
+    nonempty
+}
+
+fn corpus(path: &str) -> String {
+    std::fs::read_to_string(repo().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn review_lines() {
+    let text = corpus("tests/corpus/reviews.txt");
+    let lines: Vec<&str> = text.split('\n').collect();
+    assert!(lines.len() >= 3000, "{} lines", lines.len());
+    let nonempty = check("reviews.txt", &lines, &ASKS);
+    assert!(nonempty > lines.len() * ASKS.len() * 9 / 10, "only {nonempty} answers have keywords");
+}
+
+/// Whole paragraphs: 30 review lines joined with LF, and one long text of
+/// 600 lines joined with CRLF (about 200 KB of jieba's work in one ranking).
+#[test]
+fn long_texts() {
+    let text = corpus("tests/corpus/reviews.txt");
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut texts: Vec<String> = lines[..900].chunks(30).map(|chunk| chunk.join("\n")).collect();
+    texts.push(lines[900..1500].join("\r\n"));
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    assert_eq!(check("paragraphs", &texts, &ASKS), texts.len() * ASKS.len());
+}
+
+/// News text: paragraphs of the corpus `scripts/news-corpus` builds (People's Daily, 1998).
+#[test]
+fn news_paragraphs() {
+    let path = news_corpus();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // 2,000 of its 3,000 paragraphs keep this test binary under a minute.
+    let lines: Vec<&str> = text.split('\n').filter(|line| !line.trim().is_empty()).take(2000).collect();
+    let nonempty = check("news.txt", &lines, &ASKS);
+    assert!(nonempty > lines.len() * ASKS.len() / 2, "only {nonempty} answers have keywords");
+}
+
+/// What the corpora lack: Latin words and their case, stop words in capitals,
+/// digits, decimals, percentages, emoji, full-width forms, punctuation runs,
+/// whitespace, CRLF, mixed scripts, letters lowered differently by newer
+/// Unicode than Python 3.11's; plus the layer's edge-case corpus.
+#[test]
+fn edge_cases() {
+    let own = [
+        "",
+        "   ",
+        "\r\n\r\n",
+        "The THE the tHe of OF Of 的的的 北京北京",
+        "Python jieba和jieba-rs都是分词工具，Rust版本python版本PYTHON版本",
+        "圆周率是3.14，增长了12.5%，利润-139.13万元，１２３４５６和ＡＢＣ全角",
+        "今天天气真好😀😀，我们去公园吧🌳🌲！👨‍👩‍👧‍👦一家人在一起🎉🎉🎉",
+        "！！！？？？。。。，，，……——「」『』【】《》",
+        "北京  上海\t广州\u{3000}深圳\u{a0}杭州\u{1c}南京\r\n成都\r天津\n重庆",
+        "Москва和東京以及서울，还有Καλημέρα ΟΔΟΣ與Straße",
+        "ꟋꟋ ꟋꟋ Ωmega \u{212a}elvin İstanbul 𞺠𞺠 K k",
+        "iPhone 15 Pro Max售价7999元，GPT-4o和C++、C#、.NET、node.js都是技术名词",
+        "www.example.com user@example.com 2024-01-01 12:30:45 v1.2.3",
+        "中华人民共和国中央人民政府今天成立了。中华人民共和国万岁！中央人民政府万岁！",
+    ];
+    let file = corpus("layer/tests/corpus/edge-cases.txt");
+    let texts: Vec<&str> = own.iter().copied().chain(file.split('\n')).collect();
+    let stop_words: &'static [&'static str] = &["北京", "python", "ⅽ", "the", "ok", "k", "ꟋꟋ"];
+    let mut asks = ASKS.to_vec();
+    for method in [Method::TfIdf, Method::TextRank] {
+        asks.push(Ask {
+            method,
+            top_k: 50,
+            allow_pos: Some(&["eng", "m", "x", "n", "ns"]),
+            with_flag: true,
+            stop_words,
+        });
+    }
+    let nonempty = check("edge cases", &texts, &asks);
+    assert!(nonempty > texts.len() * asks.len() / 4, "only {nonempty} answers have keywords");
+}

@@ -15,6 +15,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
+use crate::lexicon::Lexicon;
 use crate::tokenizer::{Mode, Tagged, Token, Tokenizer, TooCostly};
 
 /// jieba's `KeywordExtractor.STOP_WORDS`, which both extractors start from.
@@ -324,14 +325,26 @@ pub struct Keyword<'a> {
 }
 
 impl Tokenizer {
+    /// [`Lexicon::keywords`] on this dictionary with nothing added.
+    pub fn keywords<'a>(
+        &'a self,
+        text: &'a str,
+        options: &KeywordOptions<'_>,
+        work_left: &mut u64,
+    ) -> Result<Vec<Keyword<'a>>, TooCostly> {
+        self.lexicon().keywords(text, options, work_left)
+    }
+}
+
+impl<'a> Lexicon<'a> {
     /// `jieba.analyse.extract_tags` or `jieba.analyse.textrank` on `text`,
     /// with `withWeight=True`: the same keys in the same order, the same weights.
     /// Segments as jieba does: `cut(text)` for TF-IDF without a POS filter,
     /// `posseg.cut(text)` otherwise, both with the HMM. `work_left` bounds
-    /// the tagging HMM's work as in [`Tokenizer::posseg_within`] (the plain
+    /// the tagging HMM's work as in [`Lexicon::posseg_within`] (the plain
     /// cut needs no bound); past it, the answer is [`TooCostly`].
-    pub fn keywords<'a>(
-        &'a self,
+    pub fn keywords(
+        &self,
         text: &'a str,
         options: &KeywordOptions<'_>,
         work_left: &mut u64,

@@ -71,6 +71,16 @@ impl<'a> Lexicon<'a> {
         ((freq * total as f64) as u64 + 1).max(self.freq(word).unwrap_or(1))
     }
 
+    /// The IDF of `word` in jieba's table, if listed.
+    pub fn idf(&self, word: &str) -> Option<f64> {
+        self.dict.idf(word)
+    }
+
+    /// The IDF jieba gives a word its table lacks: the table's median.
+    pub fn median_idf(&self) -> f64 {
+        self.dict.median_idf()
+    }
+
     /// Words of `text` in `mode`: see [`crate::Tokenizer::cut`].
     pub fn cut<'t>(&self, text: &'t str, mode: Mode, hmm: bool) -> Vec<Token<'t>> {
         let mut tokens = Vec::with_capacity((text.len() / 2).min(1 << 12));

@@ -29,6 +29,16 @@ pub enum RequestWordsError {
     Invalid(String),
 }
 
+impl RequestWordsError {
+    /// The HTTP status the functions answer it with.
+    pub fn status(&self) -> u16 {
+        match self {
+            RequestWordsError::TooMany(_) => 413,
+            RequestWordsError::Invalid(_) => 400,
+        }
+    }
+}
+
 impl std::fmt::Display for RequestWordsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -106,6 +116,14 @@ impl Tokenizer {
             self.add_word(&mut added, &w.word, w.freq, w.tag.as_deref());
         }
         added
+    }
+
+    /// The words a request's `userWords` parameter adds (none if absent).
+    pub fn added_by(&self, user_words: Option<&Value>) -> Result<AddedWords, RequestWordsError> {
+        match user_words {
+            None => Ok(self.added_words()),
+            Some(value) => Ok(self.request_words(&parse_request_words(value)?)),
+        }
     }
 }
 

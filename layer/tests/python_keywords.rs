@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{news_corpus, python_jieba, repo, tokenizer};
+use common::equality::{words_for, UserWord};
+use common::{news_corpus, python_jieba, repo, tokenizer, Rng};
 use serde_json::{json, Value};
 use toolbox_layer::{KeywordOptions, Method, StopWords};
 
@@ -42,19 +43,19 @@ const ASKS: [Ask; 6] = [
     },
 ];
 
-fn request(text: &str, ask: &Ask) -> Value {
+fn request(text: &str, ask: &Ask, words: &[UserWord]) -> Value {
     let op = match ask.method {
         Method::TfIdf => "extract_tags",
         Method::TextRank => "textrank",
     };
     json!({
         "op": op, "text": text, "topK": ask.top_k, "allowPOS": ask.allow_pos,
-        "withFlag": ask.with_flag, "stopWords": ask.stop_words,
+        "withFlag": ask.with_flag, "stopWords": ask.stop_words, "userWords": words,
     })
 }
 
 /// Our keywords in the oracle's shape: `[word, weight]` or `[word, tag, weight]`.
-fn ours(text: &str, ask: &Ask) -> Value {
+fn ours(text: &str, ask: &Ask, words: &[UserWord]) -> Value {
     let stop_words = StopWords::new(ask.stop_words.iter().copied());
     let options = KeywordOptions {
         method: ask.method,
@@ -65,7 +66,11 @@ fn ours(text: &str, ask: &Ask) -> Value {
     };
     // No bound on the tagging work: these compare answers, not costs.
     let mut unbounded = u64::MAX;
-    let keywords = tokenizer().keywords(text, &options, &mut unbounded).expect("unbounded");
+    let mut added = tokenizer().added_words();
+    for (word, freq, tag) in words {
+        tokenizer().add_word(&mut added, word, *freq, tag.as_deref());
+    }
+    let keywords = tokenizer().lexicon_with(&added).keywords(text, &options, &mut unbounded).expect("unbounded");
     keywords
         .into_iter()
         .map(|k| match k.tag {
@@ -90,14 +95,23 @@ fn shown(text: &str) -> String {
 /// same double), so equal means bit-identical. Returns how many answers had
 /// keywords: a test of answers that are all empty would prove nothing.
 fn check(name: &str, texts: &[&str], asks: &[Ask]) -> usize {
-    let requests: Vec<Value> = texts.iter().flat_map(|text| asks.iter().map(|ask| request(text, ask))).collect();
+    check_with_words(name, texts, asks, &vec![Vec::new(); texts.len()])
+}
+
+/// [`check`] with `words[i]` added (`jieba.add_word`) for text `i`.
+fn check_with_words(name: &str, texts: &[&str], asks: &[Ask], words: &[Vec<UserWord>]) -> usize {
+    let requests: Vec<Value> = texts
+        .iter()
+        .zip(words)
+        .flat_map(|(text, words)| asks.iter().map(move |ask| request(text, ask, words)))
+        .collect();
     let answers = python_jieba(&requests);
     let mut failures = Vec::new();
     let mut nonempty = 0;
     for (i, theirs) in answers.iter().enumerate() {
-        let (text, ask) = (texts[i / asks.len()], &asks[i % asks.len()]);
+        let (text, ask, words) = (texts[i / asks.len()], &asks[i % asks.len()], &words[i / asks.len()]);
         assert!(theirs.is_array(), "{name}: jieba failed on {}: {theirs}", shown(text));
-        let ours = ours(text, ask);
+        let ours = ours(text, ask, words);
         nonempty += usize::from(!ours.as_array().unwrap().is_empty());
         if &ours != theirs {
             failures.push(format!("{} (ask {}):\n  ours:  {ours}\n  jieba: {theirs}", shown(text), i % asks.len()));
@@ -192,4 +206,14 @@ fn edge_cases() {
     }
     let nonempty = check("edge cases", &texts, &asks);
     assert!(nonempty > texts.len() * asks.len() / 4, "only {nonempty} answers have keywords");
+}
+
+#[test]
+fn review_lines_with_request_words() {
+    let reviews = corpus("tests/corpus/reviews.txt");
+    let texts: Vec<&str> = reviews.lines().step_by(6).collect();
+    let mut rng = Rng::new(31);
+    let words: Vec<Vec<UserWord>> = texts.iter().map(|text| words_for(text, &mut rng)).collect();
+    let nonempty = check_with_words("reviews with userWords", &texts, &ASKS, &words);
+    assert!(nonempty > texts.len() * 3, "{nonempty}");
 }

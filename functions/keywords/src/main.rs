@@ -2,7 +2,8 @@
 //!
 //! `{"text": "...", "topK": 5}` → `{"keywords": [{"word": "...", "weight": 0.83}, ...]}`.
 //! Parameters carry jieba's names: `method` (tfidf|textrank), `topK`,
-//! `allowPOS`, `withFlag`, `stopWords`; `texts` (a list) ranks a batch. The
+//! `allowPOS`, `withFlag`, `stopWords`; `texts` (a list) ranks a batch;
+//! `userWords` adds words for this request (`jieba.add_word`). The
 //! dictionary, IDF table and POS model come from the layer, loaded once in init.
 
 use std::process::ExitCode;
@@ -38,13 +39,15 @@ fn extract(tokenizer: &Tokenizer, params: &Params) -> Result<Response, Response>
     // answer says which tag each keyword was ranked under.
     let with_flag = params.flag("withFlag", true)?;
     let (texts, batch) = params.texts()?;
+    let added = tokenizer.added_by(params.get("userWords")).map_err(|e| Response::error(e.status(), &e.to_string()))?;
+    let lexicon = tokenizer.lexicon_with(&added);
 
     let options = KeywordOptions { method, top_k, allow_pos: allow_pos.as_deref(), with_flag, stop_words: &stop_words };
     // One bound on the tagging HMM's work for the whole request, as segment's pos=true.
     let mut work_left = TAGGING_WORK_PER_REQUEST;
     let mut rank = |text| {
         let too_costly = |e| Response::error(413, &format!("{e}: send less text, or method=tfidf without allowPOS"));
-        Ok(Keywords { keywords: tokenizer.keywords(text, &options, &mut work_left).map_err(too_costly)? })
+        Ok(Keywords { keywords: lexicon.keywords(text, &options, &mut work_left).map_err(too_costly)? })
     };
     let results: Vec<Keywords> = texts.into_iter().map(&mut rank).collect::<Result<_, Response>>()?;
     Ok(if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) })

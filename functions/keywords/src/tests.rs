@@ -227,3 +227,24 @@ fn the_largest_possible_answer_fits_in_a_lambda_response() {
     eprintln!("the largest answer: {count} keywords, {size} bytes as a proxy response");
     assert!(size < 6_000_000 / 2, "answer of {size} bytes: more than half Lambda's response limit");
 }
+
+#[test]
+fn user_words_apply_to_one_request_as_jiebas_add_word() {
+    // Printed by Python jieba 0.42.1: extract_tags(text, 3, withWeight=True)
+    // before and after add_word("云计算"), add_word("创新办", 3, "i").
+    let text = "李小福是创新办主任也是云计算方面的专家";
+    let with =
+        ok(json!({ "text": text, "topK": 3, "userWords": ["云计算", {"word": "创新办", "freq": 3, "tag": "i"}] }));
+    assert_eq!(
+        with["keywords"],
+        json!([
+            {"word": "李小福", "weight": 1.9924612504833332},
+            {"word": "创新办", "weight": 1.9924612504833332},
+            {"word": "云计算", "weight": 1.9924612504833332}
+        ])
+    );
+    let without = ok(json!({ "text": text, "topK": 3 }));
+    assert_eq!(without["keywords"][1], json!({"word": "创新", "weight": 0.9567884994}));
+    let answer = ask(json!({ "text": text, "userWords": [""] }));
+    assert_eq!(answer.status, 400, "{:?}", answer.body);
+}

@@ -4,13 +4,14 @@
 //! as Python jieba 0.42.1's `jieba.lcut`. Options: `mode` (default|all|search),
 //! `hmm`, `offsets`, `pos` (`jieba.posseg.lcut`'s words and tags, which can
 //! differ from `words`, as in jieba); `texts` (a list) segments a batch in
-//! one request. The dictionary comes from the layer, loaded once in init.
+//! one request; `userWords` adds words for this request (`jieba.add_word`).
+//! The dictionary comes from the layer, loaded once in init.
 
 use std::process::ExitCode;
 
 use serde::Serialize;
 use toolbox_gateway::{Params, Request, Response};
-use toolbox_layer::{Mode, Tag, Tagged, Token, Tokenizer, TAGGING_WORK_PER_REQUEST};
+use toolbox_layer::{Lexicon, Mode, Tag, Tagged, Token, Tokenizer, TAGGING_WORK_PER_REQUEST};
 
 struct Options {
     mode: Mode,
@@ -45,25 +46,29 @@ struct Batch<'a> {
 fn segment(tokenizer: &&Tokenizer, request: &Request) -> Response {
     let answer = || -> Result<Response, Response> {
         let (texts, options, batch) = parse(&request.params)?;
+        let added = tokenizer
+            .added_by(request.params.get("userWords"))
+            .map_err(|e| Response::error(e.status(), &e.to_string()))?;
+        let lexicon = tokenizer.lexicon_with(&added);
         let mut work_left = TAGGING_WORK_PER_REQUEST;
         let results: Vec<Segmented> =
-            texts.iter().map(|text| cut(tokenizer, text, &options, &mut work_left)).collect::<Result<_, _>>()?;
+            texts.iter().map(|text| cut(lexicon, text, &options, &mut work_left)).collect::<Result<_, _>>()?;
         Ok(if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) })
     };
     answer().unwrap_or_else(|rejection| rejection)
 }
 
 fn cut<'a>(
-    tokenizer: &'a Tokenizer,
+    lexicon: Lexicon<'a>,
     text: &'a str,
     options: &Options,
     work_left: &mut u64,
 ) -> Result<Segmented<'a>, Response> {
-    let tokens = tokenizer.cut(text, options.mode, options.hmm);
+    let tokens = lexicon.cut(text, options.mode, options.hmm);
     let tags = match options.pos {
         false => None,
         true => {
-            let tagged = tokenizer
+            let tagged = lexicon
                 .posseg_within(text, options.hmm, work_left)
                 .map_err(|too_costly| Response::error(413, &format!("{too_costly}: send less text, or pos=false")))?;
             Some(match options.offsets {

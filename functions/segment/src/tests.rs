@@ -221,3 +221,50 @@ fn pos_tags_are_jiebas_posseg_with_offsets_on_request() {
     }
     assert_eq!(next, chars.len());
 }
+
+/// jieba's own user-dictionary example; the expected answers were printed by
+/// Python jieba 0.42.1 after the same `add_word` calls.
+const USER_EXAMPLE: &str = "李小福是创新办主任也是云计算方面的专家";
+
+#[test]
+fn user_words_apply_to_one_request_as_jiebas_add_word() {
+    let answer = ask(json!({
+        "text": USER_EXAMPLE,
+        "pos": true,
+        "userWords": ["李小福", {"word": "创新办", "freq": 3, "tag": "i"}, {"word": "云计算"}]
+    }));
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(words(&answer), ["李小福", "是", "创新办", "主任", "也", "是", "云计算", "方面", "的", "专家"]);
+    assert_eq!(answer.body["tags"][2], json!({"word": "创新办", "tag": "i"}));
+    assert_eq!(answer.body["tags"][3], json!({"word": "主任", "tag": "b"}));
+    // A frequency of 0 removes a word, as del_word.
+    let answer = ask(json!({ "text": SENTENCE, "userWords": [{"word": "清华大学", "freq": 0}] }));
+    assert_eq!(words(&answer), ["我", "来到", "北京", "清华", "大学"]);
+    // In a query string: comma-separated words.
+    let base = fixture("segment/rest-v1.json");
+    let query = "text=%E6%9D%8E%E5%B0%8F%E7%A6%8F%E6%98%AF%E5%88%9B%E6%96%B0%E5%8A%9E%E4%B8%BB%E4%BB%BB\
+                 &userWords=%E6%9D%8E%E5%B0%8F%E7%A6%8F,%E5%88%9B%E6%96%B0%E5%8A%9E";
+    assert_eq!(words(&ask(with_query(base, query))), ["李小福", "是", "创新办", "主任"]);
+    // Nothing leaks into the next request.
+    let answer = ask(json!({ "text": USER_EXAMPLE }));
+    assert_eq!(words(&answer)[..4], ["李小福", "是", "创新", "办"]);
+    assert_eq!(words(&ask(json!({ "text": SENTENCE }))), PRECISE);
+}
+
+#[test]
+fn bad_user_words_name_the_entry() {
+    let cases = [
+        (json!(["ok", 7]), 400, "'userWords'[1] must be a word"),
+        (json!(["ok", "  "]), 400, "'userWords'[1]: the word is empty or only whitespace"),
+        (json!([{"word": "a", "freq": -3}]), 400, "'userWords'[0]: 'freq' must be a whole number, 0 or more"),
+        (json!({"word": "a"}), 400, "'userWords' must be a list"),
+    ];
+    for (user_words, status, error) in cases {
+        let answer = ask(json!({ "text": SENTENCE, "userWords": user_words }));
+        assert_eq!(answer.status, status, "{user_words}: {:?}", answer.body);
+        assert!(answer.body["error"].as_str().unwrap().starts_with(error), "{:?}", answer.body);
+    }
+    let many: Vec<String> = (0..1001).map(|i| format!("词{i}")).collect();
+    let answer = ask(json!({ "text": SENTENCE, "userWords": many }));
+    assert_eq!(answer.status, 413, "{:?}", answer.body);
+}

@@ -814,6 +814,20 @@ fn deploy_dry_run_shows_the_sam_commands() {
         consumer[1]
     );
 
+    // A user dictionary layer beside a shared jieba layer; both in the stack's region.
+    let user = "arn:aws:lambda:eu-west-1:210987654321:layer:toolbox-userdict:2";
+    let with_user = lines(aws.script("deploy", ["--dry-run", "--layer-arn", shared, "--user-dict-arn", user]));
+    assert!(
+        with_user[1].contains(&format!(
+            "--parameter-overrides JiebaLayerArn={shared} UserDictLayerArn={user} --region eu-west-1"
+        )),
+        "{}",
+        with_user[1]
+    );
+    let elsewhere = aws.script("deploy", ["--dry-run", "--user-dict-arn", user, "--region", "us-east-1"]);
+    assert_eq!(elsewhere.code, Some(2), "{}", elsewhere.stderr);
+    assert!(elsewhere.stderr.contains("is in eu-west-1"), "{}", elsewhere.stderr);
+
     // Sharing the layer the stack creates, and another parameter with spaces.
     let sharing = lines(aws.script(
         "deploy",

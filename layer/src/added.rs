@@ -10,7 +10,8 @@
 //! The additions live in a small trie of their own, walked beside the
 //! mapped one; the compiled dictionary is never copied or changed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Marks a trie node that ends no added word.
 const NO_ENTRY: u32 = u32::MAX;
@@ -18,18 +19,44 @@ const NO_ENTRY: u32 = u32::MAX;
 /// Words added to the dictionary, in order, for one request (or one process).
 #[derive(Debug, Clone)]
 pub struct AddedWords {
-    nodes: Vec<Node>,
+    /// Per trie node (0: the root), its entry (`NO_ENTRY`: none).
+    nodes: Vec<u32>,
+    /// The trie's edges: `(parent << 32) | char` → child. One hash map
+    /// rather than a list per node: a thousand words insert and look up
+    /// without a per-node allocation or shifting a root of many children.
+    edges: HashMap<u64, u32, BuildHasherDefault<EdgeHasher>>,
     entries: Vec<Entry>,
     total: u64,
-    log_total: f64,
     force_split: HashSet<Box<str>>,
+    /// One bit per BMP character that starts an added word, so a walk from
+    /// a character that starts none costs a bit test, not a lookup.
+    starts: Vec<u64>,
 }
 
-#[derive(Debug, Clone, Default)]
-struct Node {
-    /// Children by character, sorted.
-    children: Vec<(char, u32)>,
-    entry: u32,
+fn edge(parent: u32, c: char) -> u64 {
+    (u64::from(parent) << 32) | u64::from(c as u32)
+}
+
+/// A multiplicative hash for edge keys: they are not attacker-chosen in a
+/// way that matters (at most 1,000 words a request, 64 bytes each), and
+/// SipHash would cost more than the rest of a lookup.
+#[derive(Default)]
+struct EdgeHasher(u64);
+
+impl Hasher for EdgeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +93,11 @@ pub(crate) trait Additions<'a>: Copy {
     fn total(self) -> u64;
     fn log_total(self) -> f64;
 
+    /// Whether an added word may start with `c` (false: certainly none does).
+    fn may_start(self, c: char) -> bool {
+        self.step(0, c).is_some()
+    }
+
     /// The entry of `word`, if it was added.
     fn get(self, word: &str) -> Option<EntryView<'a>> {
         let mut cursor = 0;
@@ -93,12 +125,20 @@ impl AddedWords {
     /// No words added yet, over a dictionary whose frequencies sum to `total`.
     pub(crate) fn new(total: u64) -> AddedWords {
         AddedWords {
-            nodes: vec![Node { children: Vec::new(), entry: NO_ENTRY }],
+            nodes: vec![NO_ENTRY],
+            edges: HashMap::default(),
             entries: Vec::new(),
             total,
-            log_total: (total as f64).ln(),
             force_split: HashSet::new(),
+            starts: Vec::new(),
         }
+    }
+
+    /// Room for `words` more words of `chars` characters in all.
+    pub(crate) fn reserve(&mut self, words: usize, chars: usize) {
+        self.entries.reserve(words);
+        self.nodes.reserve(chars);
+        self.edges.reserve(chars);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -112,23 +152,29 @@ impl AddedWords {
 
     /// Records `word` with `freq` (already decided) and `tag`.
     pub(crate) fn insert(&mut self, word: &str, freq: u64, tag: Option<&str>) {
-        let mut node = 0usize;
-        for c in word.chars() {
-            node = match self.nodes[node].children.binary_search_by(|&(k, _)| k.cmp(&c)) {
-                Ok(i) => self.nodes[node].children[i].1 as usize,
-                Err(i) => {
-                    let child = self.nodes.len();
-                    self.nodes.push(Node { children: Vec::new(), entry: NO_ENTRY });
-                    self.nodes[node].children.insert(i, (c, child as u32));
-                    child
+        if let Some(first) = word.chars().next() {
+            let c = first as usize;
+            if c < 0x10000 {
+                if self.starts.is_empty() {
+                    self.starts = vec![0; 0x10000 / 64];
                 }
-            };
+                self.starts[c / 64] |= 1 << (c % 64);
+            }
         }
+        let mut node = 0u32;
+        for c in word.chars() {
+            let next = self.nodes.len() as u32;
+            node = *self.edges.entry(edge(node, c)).or_insert(next);
+            if node == next {
+                self.nodes.push(NO_ENTRY);
+            }
+        }
+        let node = node as usize;
         let log_freq = (freq as f64).ln();
         let tag = tag.filter(|t| !t.is_empty()).map(Box::from);
-        match self.nodes[node].entry {
+        match self.nodes[node] {
             NO_ENTRY => {
-                self.nodes[node].entry = self.entries.len() as u32;
+                self.nodes[node] = self.entries.len() as u32;
                 self.entries.push(Entry { freq, log_freq, tag });
             }
             entry => {
@@ -142,7 +188,6 @@ impl AddedWords {
         }
         // As jieba: `self.total += freq`, whatever the word had before.
         self.total = self.total.saturating_add(freq);
-        self.log_total = (self.total as f64).ln();
         if freq == 0 {
             self.force_split.insert(Box::from(word));
         }
@@ -153,13 +198,21 @@ impl AddedWords {
     /// words to split, sorted.
     pub(crate) fn flatten(&self) -> Flat {
         let mut flat = Flat::default();
+        // Children per node, sorted by character.
+        let mut children: Vec<Vec<(char, u32)>> = vec![Vec::new(); self.nodes.len()];
+        for (&key, &child) in &self.edges {
+            let c = char::from_u32(key as u32).unwrap_or('\0');
+            children[(key >> 32) as usize].push((c, child));
+        }
+        for list in &mut children {
+            list.sort_unstable();
+        }
         // Breadth-first, so a node's children are contiguous.
         let mut order: Vec<usize> = vec![0];
         let mut index = vec![0u32; self.nodes.len()];
         let mut i = 0;
         while i < order.len() {
-            let node = &self.nodes[order[i]];
-            for &(_, child) in &node.children {
+            for &(_, child) in &children[order[i]] {
                 index[child as usize] = order.len() as u32;
                 order.push(child as usize);
             }
@@ -168,13 +221,12 @@ impl AddedWords {
         let mut tag_ids: std::collections::HashMap<&str, u32> = Default::default();
         flat.tag_offsets.push(0);
         for &old in &order {
-            let node = &self.nodes[old];
             let start = flat.child_chars.len() as u32;
-            for &(c, child) in &node.children {
+            for &(c, child) in &children[old] {
                 flat.child_chars.push(c as u32);
                 flat.child_nodes.push(index[child as usize]);
             }
-            let entry = match self.entries.get(node.entry as usize) {
+            let entry = match self.entries.get(self.nodes[old] as usize) {
                 None => NO_ENTRY,
                 Some(entry) => {
                     flat.freqs.push(entry.freq);
@@ -223,11 +275,15 @@ pub(crate) struct Flat {
 
 impl<'a> Additions<'a> for &'a AddedWords {
     #[inline]
+    fn may_start(self, c: char) -> bool {
+        let i = c as usize;
+        i >= 0x10000 || self.starts.get(i / 64).is_some_and(|bits| bits & (1 << (i % 64)) != 0)
+    }
+
+    #[inline]
     fn step(self, cursor: Cursor, c: char) -> Option<(Cursor, Option<EntryView<'a>>)> {
-        let node = self.nodes.get(cursor as usize)?;
-        let i = node.children.binary_search_by(|&(k, _)| k.cmp(&c)).ok()?;
-        let child = node.children[i].1;
-        let entry = self.nodes.get(child as usize).and_then(|n| self.entries.get(n.entry as usize));
+        let child = *self.edges.get(&edge(cursor, c))?;
+        let entry = self.nodes.get(child as usize).and_then(|&e| self.entries.get(e as usize));
         Some((child, entry.map(|e| EntryView { freq: e.freq, log_freq: e.log_freq, tag: e.tag.as_deref() })))
     }
 
@@ -240,7 +296,7 @@ impl<'a> Additions<'a> for &'a AddedWords {
     }
 
     fn log_total(self) -> f64 {
-        self.log_total
+        (self.total as f64).ln()
     }
 }
 

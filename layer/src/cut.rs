@@ -235,7 +235,9 @@ impl<'d, 's> Segmenter<'d, 's> {
     fn dag_at(&self, idx: usize, mut found: impl FnMut(usize, f64)) {
         let dict = &self.dict;
         let codes = &self.scratch.codes;
-        if self.added.is_none() && self.user.is_none() {
+        // Most positions start no added word: the dictionary's walk alone.
+        let c = self.char_at(idx);
+        if !self.added.is_some_and(|a| a.may_start(c)) && !self.user.is_some_and(|u| u.may_start(c)) {
             dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info)));
             return;
         }

@@ -245,8 +245,21 @@ impl Tokenizer {
     /// removes the word (`del_word`); without one, jieba's
     /// `suggest_freq(word)` on the dictionary as `added` leaves it.
     pub fn add_word(&self, added: &mut AddedWords, word: &str, freq: Option<u64>, tag: Option<&str>) {
-        let freq = freq.unwrap_or_else(|| self.lexicon_with(added).suggest_freq(word));
-        added.insert(word, freq, tag);
+        self.add_words(added, [(word, freq, tag)]);
+    }
+
+    /// [`Tokenizer::add_word`] for each of `words`, in order.
+    pub fn add_words<'w>(
+        &self,
+        added: &mut AddedWords,
+        words: impl IntoIterator<Item = (&'w str, Option<u64>, Option<&'w str>)>,
+    ) {
+        // One view of the mapped sections for every word, not one per word.
+        let (dict, user) = (self.dict(), self.user());
+        for (word, freq, tag) in words {
+            let freq = freq.unwrap_or_else(|| Lexicon::new(dict, user, Some(added)).suggest_freq(word));
+            added.insert(word, freq, tag);
+        }
     }
 
     /// Words of `text` in `mode`, as Python jieba 0.42.1 gives them:

@@ -48,9 +48,7 @@ pub fn compile(tokenizer: &Tokenizer, files: &[(String, Vec<u8>)]) -> Result<Com
     for (name, bytes) in files {
         let parsed = parse(name, bytes)?;
         warnings.extend(parsed.warnings);
-        for line in parsed.entries {
-            tokenizer.add_word(&mut added, &line.word, line.freq, line.tag.as_deref());
-        }
+        tokenizer.add_words(&mut added, parsed.entries.iter().map(|l| (l.word.as_str(), l.freq, l.tag.as_deref())));
     }
     let flat = added.flatten();
     let sections = [

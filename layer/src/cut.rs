@@ -348,65 +348,70 @@ impl<'d, 's> Segmenter<'d, 's> {
         }
     }
 
-    /// jieba's `__cut_DAG`: the route's words; runs of single characters it
-    /// leaves are gathered, and a run of two or more that is not itself a
-    /// word goes to the word HMM (`finalseg.cut`), else is split into characters.
-    fn cut_dag<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
+    /// Splits characters `x..y` of the block into maximal runs of Chinese
+    /// characters (`[\u4E00-\u9FD5]+`, what the HMMs see) and of the rest,
+    /// as `re_han.split` does, handing `each` each run and whether it is Chinese.
+    pub fn for_each_han_run(&mut self, x: usize, y: usize, mut each: impl FnMut(&mut Self, usize, usize, bool)) {
+        let mut i = x;
+        while i < y {
+            let han = is_han(self.char_at(i));
+            let mut j = i + 1;
+            while j < y && is_han(self.char_at(j)) == han {
+                j += 1;
+            }
+            each(self, i, j, han);
+            i = j;
+        }
+    }
+
+    /// Walks the routed block as jieba's `__cut_DAG` and `__cut_DAG_NO_HMM`
+    /// do: route steps for which `joins(x, y)` holds gather into runs
+    /// (`RouteStep::Run`), every other step is a word (`RouteStep::Word`),
+    /// in order.
+    pub fn walk_route(
+        &mut self,
+        joins: impl Fn(&Self, usize, usize) -> bool,
+        mut each: impl FnMut(&mut Self, RouteStep),
+    ) {
         self.route_block();
         let n = self.scratch.chars.len();
         let mut x = 0;
         let mut buf: Option<usize> = None;
         while x < n {
             let y = self.route_end(x);
-            if y - x == 1 {
+            if joins(self, x, y) {
                 buf.get_or_insert(x);
             } else {
                 if let Some(start) = buf.take() {
-                    self.cut_unjoined(block, start, x, emit);
+                    each(self, RouteStep::Run(start, x));
                 }
-                emit(self.token(block, x, y));
+                each(self, RouteStep::Word(x, y));
             }
             x = y;
         }
         if let Some(start) = buf {
-            self.cut_unjoined(block, start, n, emit);
+            each(self, RouteStep::Run(start, n));
         }
     }
 
-    fn cut_unjoined<'a>(&mut self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Token<'a>)) {
-        if y - x == 1 {
-            emit(self.token(block, x, y));
-        } else if !self.block_has_freq(block, x, y) {
-            self.finalseg(block, x, y, emit);
-        } else {
-            for i in x..y {
-                emit(self.token(block, i, i + 1));
-            }
-        }
+    /// jieba's `__cut_DAG`: the route's words; runs of single characters it
+    /// leaves are gathered, and a run of two or more that is not itself a
+    /// word goes to the word HMM (`finalseg.cut`), else is split into characters.
+    fn cut_dag<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
+        self.walk_route(single, |this, step| match step {
+            RouteStep::Word(x, y) => emit(this.token(block, x, y)),
+            RouteStep::Run(x, y) if y - x == 1 => emit(this.token(block, x, y)),
+            RouteStep::Run(x, y) if !this.block_has_freq(block, x, y) => this.finalseg(block, x, y, emit),
+            RouteStep::Run(x, y) => (x..y).for_each(|i| emit(this.token(block, i, i + 1))),
+        });
     }
 
     /// jieba's `__cut_DAG_NO_HMM`: the route's words, with runs of single
     /// ASCII letters and digits joined into one word.
     fn cut_dag_no_hmm<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
-        self.route_block();
-        let n = self.scratch.chars.len();
-        let mut x = 0;
-        let mut buf: Option<usize> = None;
-        while x < n {
-            let y = self.route_end(x);
-            if y - x == 1 && self.char_at(x).is_ascii_alphanumeric() {
-                buf.get_or_insert(x);
-            } else {
-                if let Some(start) = buf.take() {
-                    emit(self.token(block, start, x));
-                }
-                emit(self.token(block, x, y));
-            }
-            x = y;
-        }
-        if let Some(start) = buf {
-            emit(self.token(block, start, n));
-        }
+        self.walk_route(single_ascii_alphanumeric, |this, step| match step {
+            RouteStep::Word(x, y) | RouteStep::Run(x, y) => emit(this.token(block, x, y)),
+        });
     }
 
     /// `jieba.cut(text, cut_all=True)`.
@@ -468,6 +473,23 @@ impl<'d, 's> Segmenter<'d, 's> {
         }
         self.scratch.ends = ends;
     }
+}
+
+/// A step of a walk along the route: a word, or a run of steps gathered.
+#[derive(Clone, Copy)]
+pub(crate) enum RouteStep {
+    Word(usize, usize),
+    Run(usize, usize),
+}
+
+/// With the HMM, every one-character step joins the run (`__cut_DAG`).
+pub(crate) fn single(_: &Segmenter, x: usize, y: usize) -> bool {
+    y - x == 1
+}
+
+/// Without it, one-character steps of an ASCII letter or digit do (`__cut_DAG_NO_HMM`).
+pub(crate) fn single_ascii_alphanumeric(segmenter: &Segmenter, x: usize, y: usize) -> bool {
+    y - x == 1 && segmenter.char_at(x).is_ascii_alphanumeric()
 }
 
 /// Full mode's run of words starting with ASCII letters or digits, joined:

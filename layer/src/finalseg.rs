@@ -3,7 +3,7 @@
 //! split as its `re_skip` splits them.
 
 use crate::added::Additions;
-use crate::cut::{is_han, Block, Scratch, Segmenter};
+use crate::cut::{Block, Scratch, Segmenter};
 use crate::Token;
 
 /// HMM states, as jieba numbers them.
@@ -17,20 +17,10 @@ const ALLOWED_PREV: [[u8; 2]; 4] = [[1, 3], [0, 2], [0, 2], [1, 3]];
 impl Segmenter<'_, '_> {
     /// `finalseg.cut` of characters `x..y` of the block.
     pub(crate) fn finalseg<'a>(&mut self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Token<'a>)) {
-        let mut i = x;
-        while i < y {
-            let han = is_han(self.char_at(i));
-            let mut j = i + 1;
-            while j < y && is_han(self.char_at(j)) == han {
-                j += 1;
-            }
-            if han {
-                self.hmm_words(block, i, j, emit);
-            } else {
-                self.skip_split(block, i, j, emit);
-            }
-            i = j;
-        }
+        self.for_each_han_run(x, y, |this, i, j, han| match han {
+            true => this.hmm_words(block, i, j, emit),
+            false => this.skip_split(block, i, j, emit),
+        });
     }
 
     /// jieba's `finalseg.__cut`: the Viterbi path over characters `x..y`,

@@ -4,7 +4,7 @@
 //! runs the route leaves go to the tagging HMM, whose states are
 //! (position, tag) pairs, instead of the word HMM.
 
-use crate::cut::{is_han, Block, Scratch, Segmenter};
+use crate::cut::{is_han, single, single_ascii_alphanumeric, Block, RouteStep, Scratch, Segmenter};
 use crate::format::{POS_HAS_EMIT, POS_IN_CHAR_STATES, POS_MASK_WORDS};
 use crate::Tagged;
 
@@ -74,40 +74,12 @@ impl<'d> Segmenter<'d, '_> {
     where
         'd: 'a,
     {
-        self.route_block();
-        let n = self.scratch.chars.len();
-        let mut x = 0;
-        let mut buf: Option<usize> = None;
-        while x < n {
-            let y = self.route_end(x);
-            if y - x == 1 {
-                buf.get_or_insert(x);
-            } else {
-                if let Some(start) = buf.take() {
-                    self.posseg_unjoined(block, start, x, emit);
-                }
-                emit(self.dict_tagged(block, x, y));
-            }
-            x = y;
-        }
-        if let Some(start) = buf {
-            self.posseg_unjoined(block, start, n, emit);
-        }
-    }
-
-    fn posseg_unjoined<'a>(&mut self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Tagged<'a>))
-    where
-        'd: 'a,
-    {
-        if y - x == 1 {
-            emit(self.dict_tagged(block, x, y));
-        } else if !self.block_has_freq(block, x, y) {
-            self.cut_detail(block, x, y, emit);
-        } else {
-            for i in x..y {
-                emit(self.dict_tagged(block, i, i + 1));
-            }
-        }
+        self.walk_route(single, |this, step| match step {
+            RouteStep::Word(x, y) => emit(this.dict_tagged(block, x, y)),
+            RouteStep::Run(x, y) if y - x == 1 => emit(this.dict_tagged(block, x, y)),
+            RouteStep::Run(x, y) if !this.block_has_freq(block, x, y) => this.cut_detail(block, x, y, emit),
+            RouteStep::Run(x, y) => (x..y).for_each(|i| emit(this.dict_tagged(block, i, i + 1))),
+        });
     }
 
     /// `POSTokenizer.__cut_DAG_NO_HMM`: the route's words, runs of single
@@ -116,25 +88,10 @@ impl<'d> Segmenter<'d, '_> {
     where
         'd: 'a,
     {
-        self.route_block();
-        let n = self.scratch.chars.len();
-        let mut x = 0;
-        let mut buf: Option<usize> = None;
-        while x < n {
-            let y = self.route_end(x);
-            if y - x == 1 && self.char_at(x).is_ascii_alphanumeric() {
-                buf.get_or_insert(x);
-            } else {
-                if let Some(start) = buf.take() {
-                    emit(self.tagged(block, start, x, "eng"));
-                }
-                emit(self.dict_tagged(block, x, y));
-            }
-            x = y;
-        }
-        if let Some(start) = buf {
-            emit(self.tagged(block, start, n, "eng"));
-        }
+        self.walk_route(single_ascii_alphanumeric, |this, step| match step {
+            RouteStep::Word(x, y) => emit(this.dict_tagged(block, x, y)),
+            RouteStep::Run(x, y) => emit(this.tagged(block, x, y, "eng")),
+        });
     }
 
     /// `POSTokenizer.__cut_detail` of characters `x..y`: runs of Chinese
@@ -144,20 +101,10 @@ impl<'d> Segmenter<'d, '_> {
     where
         'd: 'a,
     {
-        let mut i = x;
-        while i < y {
-            let han = is_han(self.char_at(i));
-            let mut j = i + 1;
-            while j < y && is_han(self.char_at(j)) == han {
-                j += 1;
-            }
-            if han {
-                self.tag_hmm_words(block, i, j, emit);
-            } else {
-                self.detail_split(block, i, j, emit);
-            }
-            i = j;
-        }
+        self.for_each_han_run(x, y, |this, i, j, han| match han {
+            true => this.tag_hmm_words(block, i, j, emit),
+            false => this.detail_split(block, i, j, emit),
+        });
     }
 
     fn detail_split<'a>(&self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Tagged<'a>))

@@ -101,7 +101,10 @@ impl<'s> StopWords<'s> {
     }
 
     fn contains(&self, lowered: &str) -> bool {
-        STOP_WORDS.contains(&lowered) || self.extra.contains(lowered)
+        // jieba's own stop words are ASCII and at most 5 bytes long: most words
+        // (Chinese ones) skip the 31 comparisons.
+        let default = lowered.len() <= 5 && lowered.is_ascii() && STOP_WORDS.contains(&lowered);
+        default || (!self.extra.is_empty() && self.extra.contains(lowered))
     }
 }
 
@@ -145,6 +148,8 @@ fn python_lower(word: &str) -> Cow<'_, str> {
     let unchanged = |c: char| {
         if c.is_ascii() {
             !c.is_ascii_uppercase()
+        } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            true // CJK Unified Ideographs have no case: skip the case tables.
         } else {
             let mut lower = c.to_lowercase();
             lower.next() == Some(c) && lower.next().is_none()

@@ -199,6 +199,13 @@ fn top_k_cuts_after_the_stable_sort() {
     assert_eq!(tfidf(&WORDS, &filter, idf, MEDIAN_IDF, 5), all[..5]);
 }
 
+/// `StopWords::contains` skips the default list for words longer than 5
+/// bytes or not ASCII: true of every word in it.
+#[test]
+fn jiebas_stop_words_are_short_ascii() {
+    assert!(STOP_WORDS.iter().all(|w| w.is_ascii() && w.len() <= 5));
+}
+
 #[test]
 fn python_strip_and_lower() {
     for c in ['\u{1c}', '\u{1f}', ' ', '\u{3000}', '\u{85}'] {

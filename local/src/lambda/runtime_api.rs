@@ -23,8 +23,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch, Mutex as AsyncMutex};
 use tokio::task::JoinHandle;
 
-use crate::body;
-use crate::peer;
+use super::peer;
+use crate::http::body;
 
 /// Largest response or error a function may post: Lambda's limit for a
 /// synchronous invocation's response, 6 MiB + 100 bytes. Lambda's own error

@@ -14,9 +14,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
+use tokio::sync::watch;
+
+use super::body::{self, BodyError};
 use crate::apigw::{self, HttpRequest, HttpResponse, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES};
-use crate::body::{self, BodyError};
-use crate::pool::{Outcome, Pool};
+use crate::lambda::{Outcome, Pool};
 use crate::template::{Payload, Template};
 use crate::{log, util};
 
@@ -52,6 +54,9 @@ const MAX_READ_BUFFER: usize = 64 * 1024;
 /// past that a connection is closed without a word.
 const MAX_REFUSALS: usize = 64;
 
+/// What the front serves: the template's routes and a pool per function.
+/// `serve` reads the current one for every request, so a reloaded template
+/// (serve --watch) takes effect without dropping a connection.
 pub struct App {
     pub router: Router,
     pub pools: Vec<Arc<Pool>>,
@@ -100,23 +105,7 @@ impl App {
             Ok(outcome) => outcome,
             Err(_) => Outcome::Crashed("the runner's invocation task failed".into()),
         };
-        let mut response = match outcome {
-            Outcome::Response(body) => match apigw::proxy_response(route.payload, &body) {
-                Ok(response) => response,
-                Err(why) => {
-                    let name = &self.pools[route.function].function.name;
-                    log::line(name, &format!("malformed Lambda proxy response ({why}): 502"));
-                    HttpResponse::bad_gateway(route.payload)
-                }
-            },
-            Outcome::Timeout => HttpResponse::timed_out(route.payload),
-            Outcome::Throttled => HttpResponse::throttled(),
-            Outcome::FunctionError(_)
-            | Outcome::OutOfMemory
-            | Outcome::Crashed(_)
-            | Outcome::InitError(_)
-            | Outcome::ResponseTooLarge => HttpResponse::bad_gateway(route.payload),
-        };
+        let mut response = outcome.http_answer(route.payload, &self.pools[route.function].function.name);
         if route.payload == Payload::V2 {
             if let Some(cors) = &route.cors {
                 apigw::add_cors(cors, &req, &mut response);
@@ -142,7 +131,11 @@ fn to_hyper(response: HttpResponse) -> Response<Full<Bytes>> {
     out
 }
 
-async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    apps: watch::Receiver<Arc<App>>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let declared = req
         .headers()
         .get(hyper::header::CONTENT_LENGTH)
@@ -164,6 +157,7 @@ async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Resu
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
+    let app = apps.borrow().clone();
     let body = match body::collect(req.into_body(), MAX_REQUEST_BYTES, app.limits.body_timeout).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return Ok(to_hyper(HttpResponse::too_large())),
@@ -177,7 +171,10 @@ async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Resu
 /// Accepts connections until the task is dropped. Past the connection cap a
 /// connection is answered 503 and closed at once, so it costs a file
 /// descriptor for no longer than that answer takes.
-pub async fn serve(listener: TcpListener, app: Arc<App>) {
+pub async fn serve(listener: TcpListener, apps: watch::Receiver<Arc<App>>) {
+    // Connection limits are the first app's: a reload changes routes and
+    // functions, not the front's limits.
+    let app = apps.borrow().clone();
     let open = Arc::new(Semaphore::new(app.limits.max_connections));
     let refusing = Arc::new(Semaphore::new(MAX_REFUSALS));
     let mut at_cap = false;
@@ -209,10 +206,10 @@ pub async fn serve(listener: TcpListener, app: Arc<App>) {
         };
         at_cap = false;
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
+        let apps = apps.clone();
+        let limits = app.limits.clone();
         connections.spawn(async move {
-            let limits = app.limits.clone();
-            let service = hyper::service::service_fn(move |req| handle(app.clone(), peer, req));
+            let service = hyper::service::service_fn(move |req| handle(apps.clone(), peer, req));
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)

@@ -1,5 +1,9 @@
-//! `toolbox-local load URL`: a small keep-alive HTTP/1.1 load generator for
+//! `toolbox-load URL`: a small keep-alive HTTP/1.1 load generator for
 //! benches/runner. Prints one JSON object: requests/s and latency percentiles.
+//! It lives beside the benchmarks, not in the emulator it measures.
+//!
+//! usage: toolbox-load URL [--requests N] [--connections C] [--warmup N]
+//!                         [--method M] [--body TEXT] [--header 'K: V']...
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,13 +17,13 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 
 #[derive(Clone, Debug)]
-pub struct Options {
-    pub requests: usize,
-    pub connections: usize,
-    pub warmup: usize,
-    pub method: String,
-    pub body: String,
-    pub headers: Vec<String>,
+struct Options {
+    requests: usize,
+    connections: usize,
+    warmup: usize,
+    method: String,
+    body: String,
+    headers: Vec<String>,
 }
 
 impl Default for Options {
@@ -54,15 +58,52 @@ fn parse_url(url: &str) -> Result<Target, String> {
     Ok(Target { host, port, path: path.to_owned() })
 }
 
-pub async fn main(positional: &[String], options: &Options) -> ExitCode {
-    let Some(url) = positional.first() else {
-        eprintln!("toolbox-local load: needs a URL");
-        return ExitCode::from(2);
+/// The URL and options, or a usage error.
+fn parse_args(args: impl Iterator<Item = String>) -> Result<(String, Options), String> {
+    let mut options = Options::default();
+    let mut url = None;
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        let number = |v: String| v.parse::<usize>().map_err(|_| format!("{v:?} is not a whole number"));
+        match arg.as_str() {
+            "--requests" | "-n" => options.requests = number(value()?)?,
+            "--connections" | "-c" => options.connections = number(value()?)?.max(1),
+            "--warmup" => options.warmup = number(value()?)?,
+            "--method" => options.method = value()?,
+            "--body" => options.body = value()?,
+            "--header" | "-H" => options.headers.push(value()?),
+            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
+            _ if url.is_none() => url = Some(arg),
+            _ => return Err(format!("unexpected argument {arg}")),
+        }
+    }
+    Ok((url.ok_or("needs a URL")?, options))
+}
+
+fn main() -> ExitCode {
+    let (url, options) = match parse_args(std::env::args().skip(1)) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            eprintln!("toolbox-load: {e}");
+            return ExitCode::from(2);
+        }
     };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("toolbox-load: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(load(&url, &options))
+}
+
+async fn load(url: &str, options: &Options) -> ExitCode {
     let target = match parse_url(url) {
         Ok(t) => Arc::new(t),
         Err(e) => {
-            eprintln!("toolbox-local load: {e}");
+            eprintln!("toolbox-load: {e}");
             return ExitCode::from(2);
         }
     };

@@ -1,0 +1,337 @@
+//! What each command does, once its arguments are parsed.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
+
+use crate::apigw::MAX_EVENT_BYTES;
+use crate::cli::{Command, Invoke, Routes, Serve, Sources, Tools};
+use crate::http::{self, fds, App};
+use crate::lambda::{Outcome, Pool, Settings};
+use crate::template::{Payload, Template};
+use crate::{layers, log, process};
+
+/// Runs a parsed command on one thread, for life: PR_SET_PDEATHSIG follows
+/// the thread that forked a child, so every child is forked from this one.
+pub fn run(command: Command) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("toolbox-local: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async {
+        match command {
+            Command::Serve(o) => serve(o).await,
+            Command::Invoke(o) => invoke(o).await,
+            Command::Routes(o) => routes(o),
+            Command::Tools(o) => tools(o),
+            Command::Help(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+        }
+    });
+    process::kill_all();
+    code
+}
+
+fn load_template(sources: &Sources) -> Result<Template, ExitCode> {
+    Template::load(&sources.template, &sources.context).map_err(|e| {
+        eprintln!("toolbox-local: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// Where merged layer views are written: one directory per runner.
+fn layer_scratch() -> PathBuf {
+    std::env::temp_dir().join(format!("toolbox-local-{}", std::process::id()))
+}
+
+/// `settings` with `TOOLBOX_LAYER_DIR` set to the `/opt` the layer dirs make.
+fn with_layers(sources: &Sources, mut settings: Settings) -> Result<Settings, ExitCode> {
+    settings.layer_dir = layers::opt_dir(&sources.layer_dirs(), &layer_scratch()).map_err(|e| {
+        eprintln!("toolbox-local: cannot merge the layer directories: {e}");
+        ExitCode::from(2)
+    })?;
+    Ok(settings)
+}
+
+fn pools(template: &Template, settings: &Settings) -> Vec<Arc<Pool>> {
+    let settings = Arc::new(settings.clone());
+    template.functions.iter().map(|f| Arc::new(Pool::new(f.clone(), settings.clone()))).collect()
+}
+
+fn route_lines(template: &Template, pools: &[Arc<Pool>]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for route in &template.routes {
+        let pool = &pools[route.function];
+        let f = &pool.function;
+        let kind = match route.payload {
+            Payload::V1 => "Api v1",
+            Payload::V2 => "HttpApi v2",
+        };
+        lines.push(format!(
+            "{:<7} {:<24} -> {} ({}, {kind}, {} MB, {} s, up to {} instances){}",
+            route.method.as_deref().unwrap_or("ANY"),
+            route.path,
+            f.name,
+            f.logical_id,
+            f.memory_mb,
+            f.timeout_s,
+            pool.limit(),
+            if pool.bootstrap().is_none() { "  [not built]" } else { "" }
+        ));
+    }
+    lines
+}
+
+fn routes(options: Routes) -> ExitCode {
+    let template = match load_template(&options.sources) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let pools = pools(&template, &options.settings);
+    for line in route_lines(&template, &pools) {
+        println!("{line}");
+    }
+    for pool in &pools {
+        let f = &pool.function;
+        match pool.bootstrap() {
+            Some(path) => println!("function {} ({}): {}", f.name, f.logical_id, path.display()),
+            None => println!("function {} ({}): not built", f.name, f.logical_id),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn tools(options: Tools) -> ExitCode {
+    let template = match load_template(&options.sources) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    match &options.logical_id {
+        Some(id) => match template.functions.iter().find(|f| &f.logical_id == id) {
+            Some(f) => println!("{}", f.name),
+            None => {
+                eprintln!("toolbox-local: no function {id} in {}", options.sources.template.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        None => {
+            for f in &template.functions {
+                println!("{}", f.name);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+async fn serve(options: Serve) -> ExitCode {
+    log::set_quiet(options.quiet);
+    let template = match load_template(&options.sources) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let settings = match with_layers(&options.sources, options.settings.clone()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let listener = match tokio::net::TcpListener::bind((options.host.as_str(), options.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("toolbox-local: cannot listen on {}:{}: {e}", options.host, options.port);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("toolbox-local: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !addr.ip().is_loopback() {
+        log::line("local", &format!("warning: listening on {}, which is not loopback", addr.ip()));
+    }
+    for layer in options.sources.layer_dirs() {
+        if !layer.is_dir() {
+            log::line("local", &format!("warning: no layer at {} (run scripts/build-layer)", layer.display()));
+        }
+    }
+    let mut limits = options.limits.clone();
+    limits.max_connections = fds::fit_connections(limits.max_connections);
+    let app = Arc::new(announce(&options, &template, &settings, limits));
+    log::line("local", &format!("listening on http://{addr}"));
+    let (_apps_tx, apps) = watch::channel(app);
+
+    let reaper_apps = apps.clone();
+    let reaper = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let app = reaper_apps.borrow().clone();
+            for pool in &app.pools {
+                pool.reap_idle();
+            }
+        }
+    });
+    let server = tokio::spawn(http::serve(listener, apps.clone()));
+
+    let name = match wait_for_stop_signal().await {
+        Ok(name) => name,
+        Err(code) => return code,
+    };
+    server.abort();
+    reaper.abort();
+    let live = process::live_groups();
+    log::line("local", &format!("{name}: stopping {live} instance(s)"));
+    for pool in &apps.borrow().pools {
+        pool.shutdown();
+    }
+    reap_all().await;
+    let _ = std::fs::remove_dir_all(layer_scratch());
+    log::line("local", "stopped");
+    ExitCode::SUCCESS
+}
+
+/// The front for `template`: warns about what will not run as on Lambda,
+/// logs the routes, and builds a pool per function.
+fn announce(options: &Serve, template: &Template, settings: &Settings, limits: http::Limits) -> App {
+    let pools = pools(template, settings);
+    for f in &template.functions {
+        if !f.runtime.starts_with("provided") {
+            log::line(
+                &f.name,
+                &format!("warning: Runtime {} is not an OS-only runtime; running its bootstrap anyway", f.runtime),
+            );
+        }
+    }
+    log::line(
+        "local",
+        &format!(
+            "{}: {} function(s), {} route(s)",
+            options.sources.template.display(),
+            template.functions.len(),
+            template.routes.len()
+        ),
+    );
+    for line in route_lines(template, &pools) {
+        log::line("local", &format!("  {line}"));
+    }
+    App::new(template, pools, limits)
+}
+
+/// The name of the first of SIGINT, SIGTERM or SIGHUP.
+async fn wait_for_stop_signal() -> Result<&'static str, ExitCode> {
+    let (mut int, mut term, mut hup) =
+        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
+            (Ok(i), Ok(t), Ok(h)) => (i, t, h),
+            _ => {
+                eprintln!("toolbox-local: cannot install signal handlers");
+                return Err(ExitCode::FAILURE);
+            }
+        };
+    Ok(tokio::select! {
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+    })
+}
+
+/// Kills every instance still running and waits (at most 5 s) until each is
+/// reaped: no orphan, no zombie.
+async fn reap_all() {
+    process::kill_all();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while process::live_groups() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Up to `cap` bytes of `reader`.
+fn read_capped(reader: impl Read, cap: u64) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    reader.take(cap).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+async fn invoke(options: Invoke) -> ExitCode {
+    log::set_quiet(options.quiet);
+    let template = match load_template(&options.sources) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let name = &options.function;
+    let Some(function) = template.function(name).cloned() else {
+        let known: Vec<&str> = template.functions.iter().map(|f| f.name.as_str()).collect();
+        eprintln!(
+            "toolbox-local: no function {name} in {} (known: {})",
+            options.sources.template.display(),
+            known.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    // One byte more than Lambda accepts is enough to know the event is too
+    // large; never more is read into memory.
+    let cap = MAX_EVENT_BYTES as u64 + 1;
+    let event = match options.event.as_deref() {
+        None => Ok(b"{}".to_vec()),
+        Some("-") => {
+            read_capped(std::io::stdin().lock(), cap).map_err(|e| format!("cannot read the event from stdin: {e}"))
+        }
+        Some(path) => std::fs::File::open(path)
+            .and_then(|file| read_capped(file, cap))
+            .map_err(|e| format!("cannot read {path}: {e}")),
+    };
+    let event = match event {
+        Ok(event) => event,
+        Err(e) => {
+            eprintln!("toolbox-local: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if event.len() > MAX_EVENT_BYTES {
+        // What Lambda's Invoke answers (HTTP 413), as `invoke` prints errors.
+        let error = serde_json::json!({
+            "errorType": "RequestEntityTooLargeException",
+            "errorMessage": format!("Request must be smaller than {MAX_EVENT_BYTES} bytes for the InvokeFunction operation"),
+        });
+        println!("{error}");
+        return ExitCode::FAILURE;
+    }
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(&event) {
+        eprintln!("toolbox-local: the event is not JSON: {e}");
+        return ExitCode::from(2);
+    }
+    let settings = match with_layers(&options.sources, options.settings.clone()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let pool = Pool::new(function, Arc::new(settings));
+    let timeout_s = pool.function.timeout_s;
+    let outcome = pool.invoke(Bytes::from(event)).await;
+    pool.shutdown();
+    // The instance was killed; reap it before exiting, or it lingers as a
+    // zombie wherever nothing adopts and reaps orphans.
+    reap_all().await;
+    let _ = std::fs::remove_dir_all(layer_scratch());
+    let mut out = std::io::stdout().lock();
+    match outcome {
+        Outcome::Response(body) => {
+            let _ = out.write_all(&body);
+            let _ = out.write_all(b"\n");
+            ExitCode::SUCCESS
+        }
+        other => {
+            let _ = writeln!(out, "{}", other.error_payload(timeout_s));
+            ExitCode::FAILURE
+        }
+    }
+}

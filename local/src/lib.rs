@@ -1,0 +1,20 @@
+//! `toolbox-local`: runs the toolbox's Lambda functions on one machine, the
+//! way AWS runs them. See local/README.md and docs/local.md.
+//!
+//! By concern: [`template`] reads a SAM template (and evaluates its
+//! CloudFormation intrinsics); [`apigw`] is API Gateway (routing, proxy
+//! events and responses, CORS); [`lambda`] is Lambda (instance pools, an
+//! instance's lifecycle, the Runtime API, REPORT lines); [`process`] is
+//! process control; [`http`] is the HTTP front tying them together;
+//! [`cli`] the command line.
+
+pub mod apigw;
+pub mod cli;
+mod commands;
+pub mod http;
+pub mod lambda;
+pub mod layers;
+pub mod log;
+pub mod process;
+pub mod template;
+pub mod util;

@@ -14,6 +14,7 @@ mod response;
 mod runtime;
 
 pub use event::{parse_event, Request, Source};
+pub use form::decode_pairs;
 pub use limit::{encoded_len, MAX_ANSWER_BYTES};
 pub use params::{Params, MAX_BATCH, MAX_TEXT_BYTES};
 pub use response::Response;
@@ -29,5 +30,3 @@ pub fn handle<S>(state: &S, event: serde_json::Value, handler: fn(&S, &Request) 
     };
     limit::within_limit(response.to_proxy())
 }
-
-pub mod testing;

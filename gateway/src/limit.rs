@@ -58,8 +58,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::testing::invoke;
-    use crate::Request;
+    use crate::{handle, Request};
 
     /// 1.1 MB of U+0001, which is 6.6 MB once each becomes "\u0001".
     fn control_characters(_: &(), _: &Request) -> Response {
@@ -102,9 +101,10 @@ mod tests {
 
     #[test]
     fn escaping_counts_a_small_raw_body_can_be_too_large() {
-        let refused = invoke(&(), json!({}), control_characters);
-        assert_eq!(refused.status, 413, "{:?}", refused.body);
-        assert!(refused.body["error"].as_str().unwrap().starts_with("answer too large: "));
-        assert_eq!(invoke(&(), json!({}), letters).status, 200);
+        let refused = handle(&(), json!({}), control_characters);
+        assert_eq!(refused["statusCode"], 413, "{refused}");
+        let body: Value = serde_json::from_str(refused["body"].as_str().unwrap()).unwrap();
+        assert!(body["error"].as_str().unwrap().starts_with("answer too large: "));
+        assert_eq!(handle(&(), json!({}), letters)["statusCode"], 200);
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use base64::Engine;
 use common::{built, Runner};
 use serde_json::{json, Map, Value};
-use toolbox_gateway::testing::{fixture, FakeRuntimeApi};
+use toolbox_test_support::{fixture, FakeRuntimeApi};
 
 const FUNCTIONS: [&str; 4] = ["hello", "calculator", "random-image", "segment"];
 

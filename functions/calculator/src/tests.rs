@@ -1,5 +1,5 @@
 use serde_json::{json, Map, Value};
-use toolbox_gateway::testing::{fixture, invoke, with_body, with_query, Answer};
+use toolbox_test_support::{fixture, invoke, with_body, with_query, Answer};
 
 use super::{calculator, NOT_FINITE};
 
@@ -21,7 +21,7 @@ fn every_fixture_answers_as_the_seed_would() {
         assert_eq!(answer.body, json!({ "result": result }), "{event}");
     }
     // ...and no fixture goes untested.
-    let dir = toolbox_gateway::testing::events_dir().join("calculator");
+    let dir = toolbox_test_support::events_dir().join("calculator");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("events/calculator")
         .map(|entry| entry.expect("a directory entry").file_name().to_string_lossy().into_owned())

@@ -1,4 +1,4 @@
-use toolbox_gateway::testing::{fixture, invoke};
+use toolbox_test_support::{fixture, invoke};
 
 use super::hello;
 

@@ -1,8 +1,8 @@
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::{json, Value};
-use toolbox_gateway::testing::{fixture, invoke, Answer};
 use toolbox_gateway::{parse_event, Request};
+use toolbox_test_support::{fixture, invoke, Answer};
 
 use super::urls::{ImageUrls, SEED_URLS};
 use super::{answer, random_image};

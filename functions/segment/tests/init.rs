@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
 use serde_json::{json, Value};
-use toolbox_gateway::testing::{fixture, FakeRuntimeApi};
+use toolbox_test_support::{fixture, FakeRuntimeApi};
 
 const BOOTSTRAP: &str = env!("CARGO_BIN_EXE_segment");
 

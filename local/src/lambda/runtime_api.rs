@@ -100,7 +100,21 @@ impl Drop for RuntimeApi {
 }
 
 impl RuntimeApi {
+    /// The Runtime API of one instance: serves only the process named by
+    /// [`RuntimeApi::set_owner`].
     pub async fn start() -> std::io::Result<RuntimeApi> {
+        RuntimeApi::start_with(true).await
+    }
+
+    /// A Runtime API that serves any local process, for test doubles and
+    /// benchmarks whose bootstrap runs under another program (valgrind,
+    /// `/usr/bin/time`), where the pid that connects is not the one spawned.
+    /// The emulator never uses it.
+    pub async fn start_for_any_process() -> std::io::Result<RuntimeApi> {
+        RuntimeApi::start_with(false).await
+    }
+
+    async fn start_with(owner_only: bool) -> std::io::Result<RuntimeApi> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let (events_tx, events) = mpsc::unbounded_channel();
@@ -119,11 +133,7 @@ impl RuntimeApi {
                 let shared = shared.clone();
                 let mut owner = owner_rx.clone();
                 connections.spawn(async move {
-                    let pid = match tokio::time::timeout(OWNER_WAIT, owner.wait_for(Option::is_some)).await {
-                        Ok(Ok(pid)) => *pid,
-                        _ => None,
-                    };
-                    if !pid.is_some_and(|pid| peer::connected_by(pid, client, addr)) {
+                    if owner_only && !made_by_owner(&mut owner, client, addr).await {
                         let _ = shared.events.send(ApiEvent::Garbage(format!(
                             "refused a connection from {client}: not made by the instance's process"
                         )));
@@ -145,6 +155,16 @@ impl RuntimeApi {
     pub fn set_owner(&self, pid: i32) {
         self.owner.send_replace(Some(pid));
     }
+}
+
+/// Whether the connection from `client` was made by the owner process (waiting
+/// for its pid to be known, which it is right after the spawn).
+async fn made_by_owner(owner: &mut watch::Receiver<Option<i32>>, client: SocketAddr, listener: SocketAddr) -> bool {
+    let pid = match tokio::time::timeout(OWNER_WAIT, owner.wait_for(Option::is_some)).await {
+        Ok(Ok(pid)) => *pid,
+        _ => None,
+    };
+    pid.is_some_and(|pid| peer::connected_by(pid, client, listener))
 }
 
 /// A 403 for a connection from any other process, written without reading

@@ -18,8 +18,6 @@ use common::{built, Runner};
 use serde_json::{json, Map, Value};
 use toolbox_test_support::{fixture, FakeRuntimeApi};
 
-const FUNCTIONS: [&str; 4] = ["hello", "calculator", "random-image", "segment"];
-
 /// SplitMix64: small, seedable, good enough to pick cases.
 struct Rng(u64);
 
@@ -289,7 +287,8 @@ fn random_events_against_every_function() {
     let b = built();
     let seed = seed();
     let mut rng = Rng(seed);
-    for function in FUNCTIONS {
+    for function in common::tools() {
+        let function = function.as_str();
         let events: Vec<Value> = (0..cases)
             .map(|i| match i % 3 {
                 0 => v1_event(&mut rng, function),
@@ -347,6 +346,7 @@ fn random_requests_through_the_runner_to_every_route() {
     const REQUESTS: usize = 800;
     const CLIENTS: usize = 4;
     let runner = Runner::start(&built().repo.join("template.yaml"), &["--quiet"]);
+    let tools = &common::tools();
     let seed = seed();
     std::thread::scope(|s| {
         for client in 0..CLIENTS {
@@ -354,7 +354,7 @@ fn random_requests_through_the_runner_to_every_route() {
             s.spawn(move || {
                 let mut rng = Rng(seed ^ (client as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407));
                 for i in 0..REQUESTS / CLIENTS {
-                    let function = rng.pick(&FUNCTIONS);
+                    let function = rng.pick(tools);
                     let method = if rng.chance(50) { "GET" } else { "POST" };
                     // Within the runner's 16 KiB head (past it: hyper's empty 431).
                     let query = Some(random_query(&mut rng)).filter(|q| q.len() < 8000).unwrap_or_default();

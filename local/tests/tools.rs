@@ -176,7 +176,8 @@ fn invoke(function: &str, event: Option<&str>, stdin: Option<&[u8]>) -> (bool, V
 
 #[test]
 fn invoke_runs_the_sample_events() {
-    for function in ["hello", "calculator", "random-image", "segment", "keywords"] {
+    for function in common::tools() {
+        let function = function.as_str();
         for kind in ["http-v2", "rest-v1"] {
             let (ok, response) = invoke(function, Some(&format!("events/{function}/{kind}.json")), None);
             assert!(ok, "{function} {kind}: {response}");

@@ -12,8 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The five functions, as named in `functions/` and `scripts/build`.
-pub const FUNCTIONS: [&str; 5] = ["hello", "calculator", "random-image", "segment", "keywords"];
+/// The tools: the functions of `template.yaml` (the one list of tools), as
+/// named in `functions/` and `target/lambda/`.
+pub fn functions() -> Vec<String> {
+    let template = repo_root().join("template.yaml");
+    let template = toolbox_local::template::Template::load(&template, &Default::default())
+        .unwrap_or_else(|e| panic!("template.yaml: {e}"));
+    template.functions.into_iter().map(|f| f.name).collect()
+}
 
 /// The repository root (`tests/..`).
 pub fn repo_root() -> PathBuf {

@@ -101,7 +101,8 @@ fn sam_build_builds_every_function_and_the_layer_offline() {
         .current_dir(&dir));
     assert!(output.status.success(), "sam build: {}", describe(&output));
 
-    for (logical_id, function) in FUNCTION_IDS {
+    for (logical_id, function) in function_ids() {
+        let (logical_id, function) = (logical_id.as_str(), function.as_str());
         let bootstrap = build.join(logical_id).join("bootstrap");
         let bytes =
             std::fs::read(&bootstrap).unwrap_or_else(|e| panic!("{}: {e}\n{}", bootstrap.display(), describe(&output)));
@@ -121,13 +122,25 @@ fn sam_build_builds_every_function_and_the_layer_offline() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-const FUNCTION_IDS: [(&str, &str); 5] = [
-    ("HelloFunction", "hello"),
-    ("CalculatorFunction", "calculator"),
-    ("RandomImageFunction", "random-image"),
-    ("SegmentFunction", "segment"),
-    ("KeywordsFunction", "keywords"),
-];
+/// Every tool as (logical id, name), read from template.yaml (the one list).
+fn function_ids() -> Vec<(String, String)> {
+    let template = toolbox_local::template::Template::load(&template_path(), &Default::default()).unwrap();
+    template.functions.into_iter().map(|f| (f.logical_id, f.name)).collect()
+}
+
+#[test]
+fn every_tool_in_the_template_has_a_crate_and_every_crate_a_template_entry() {
+    let mut listed: Vec<String> = crate::functions();
+    listed.sort();
+    let mut crates: Vec<String> = std::fs::read_dir(crate::repo_root().join("functions"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    crates.sort();
+    assert_eq!(listed, crates, "template.yaml's functions and the crates under functions/ differ");
+}
 
 /// template.yaml as JSON, parsed by cfn-lint's decoder (it knows the `!Ref`
 /// short forms).
@@ -158,7 +171,8 @@ fn template_declares_the_functions_layer_and_api() {
     assert!(t["Globals"]["HttpApi"]["CorsConfiguration"]["AllowOrigins"].is_array(), "CORS in Globals");
 
     let resources = t["Resources"].as_object().unwrap();
-    for (logical_id, function) in FUNCTION_IDS {
+    for (logical_id, function) in function_ids() {
+        let (logical_id, function) = (logical_id.as_str(), function.as_str());
         let resource = &resources[logical_id];
         assert_eq!(resource["Type"], "AWS::Serverless::Function", "{logical_id}");
         assert_eq!(resource["Metadata"]["BuildMethod"], "makefile", "{logical_id}");

@@ -19,8 +19,16 @@ pub struct Built {
     pub layer_dir: PathBuf,
 }
 
-/// Builds hello, calculator, random-image, segment, keywords and the fixtures (same
-/// profile and target dir as this test) and assembles the jieba layer.
+/// The tools: the functions of the repository's template.yaml, the one list.
+pub fn tools() -> Vec<String> {
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    let template = toolbox_local::template::Template::load(&template, &Default::default())
+        .unwrap_or_else(|e| panic!("template.yaml: {e}"));
+    template.functions.into_iter().map(|f| f.name).collect()
+}
+
+/// Builds every tool (see [`tools`]) and the fixtures (same profile and
+/// target dir as this test) and assembles the jieba layer.
 pub fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
@@ -31,9 +39,10 @@ pub fn built() -> &'static Built {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut command = Command::new(cargo);
         command.current_dir(&repo).args(["build", "--quiet"]);
-        for p in ["hello", "calculator", "random-image", "segment", "keywords", "toolbox-local-fixtures"] {
-            command.args(["-p", p]);
+        for p in tools() {
+            command.args(["-p", &p]);
         }
+        command.args(["-p", "toolbox-local-fixtures"]);
         if bin_dir.file_name().is_some_and(|n| n == "release") {
             command.arg("--release");
         }

@@ -1,13 +1,22 @@
 //! Fixture events and handlers run on them as the Lambda loop would.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 use toolbox_gateway::{handle, Request, Response};
 
-/// The workspace's `events/` directory, where the fixture events live.
+/// The workspace's `events/` directory, where the fixture events live: the
+/// nearest `events/` above the package under test (cargo sets
+/// `CARGO_MANIFEST_DIR` when it runs a test), so no repository path is
+/// compiled in and a copy of the repository finds its own events.
 pub fn events_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+    let package = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let start = package.unwrap_or_else(|| std::env::current_dir().expect("a current directory"));
+    start
+        .ancestors()
+        .map(|dir| dir.join("events"))
+        .find(|events| events.is_dir())
+        .unwrap_or_else(|| panic!("no events/ directory above {}", start.display()))
 }
 
 /// Reads `events/<name>` (e.g. `"segment/http-v2.json"`).

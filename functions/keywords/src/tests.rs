@@ -2,9 +2,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde_json::{json, Value};
-use toolbox_test_support::{fixture, invoke, with_body, with_query, Answer};
 use toolbox_gateway::{MAX_BATCH, MAX_TEXT_BYTES};
 use toolbox_layer::Tokenizer;
+use toolbox_test_support::{fixture, invoke, with_body, with_query, Answer};
 
 use super::keywords;
 

@@ -11,6 +11,7 @@ use crate::commands;
 use crate::http::Limits;
 use crate::lambda::Settings;
 use crate::template::Context;
+use crate::watch::Builds;
 
 const MAIN_HELP: &str = "\
 toolbox-local: the toolbox's Lambda functions on 127.0.0.1, no Docker, no AWS
@@ -54,6 +55,12 @@ options:
   --max-connections N    open client connections at most (default: 1024); past it, 503
   --region REGION        AWS_REGION given to functions (default: us-east-1)
   --parameter K=V        a template parameter value (repeatable)
+  --watch                rebuild on a change under the template's directory and swap in
+                         new instances without restarting (requests in flight finish on
+                         the old ones; a failed build keeps the last good one serving)
+  --build CMD            with --watch: rebuilds the functions (default: scripts/build)
+  --build-layer CMD      with --watch: rebuilds the layer, run after --build when dict/ or
+                         layer/ changed (default: scripts/build-layer)
   --quiet                no START/END/REPORT lines and no function output
   -h, --help             this help
 A SECS value is a number of seconds, 0 to 31536000 (a year).
@@ -165,6 +172,8 @@ pub struct Serve {
     pub port: u16,
     pub settings: Settings,
     pub limits: Limits,
+    /// `--watch`: the builds to run on a change.
+    pub watch: Option<Builds>,
     pub quiet: bool,
 }
 
@@ -309,8 +318,10 @@ fn parse_serve(parser: &mut lexopt::Parser) -> Parsed {
         port: 3000,
         settings: Settings::default(),
         limits: Limits::default(),
+        watch: None,
         quiet: false,
     };
+    let (mut watch, mut build, mut build_layer) = (false, None, None);
     while let Some(arg) = next(parser)? {
         if source_option(&arg, parser, &mut o.sources)? || dir_option(&arg, parser, &mut o.sources)? {
             continue;
@@ -337,9 +348,22 @@ fn parse_serve(parser: &mut lexopt::Parser) -> Parsed {
             "--max-connections" => {
                 o.limits.max_connections = count("--max-connections", &text(parser)?, 1, MAX_CONNECTIONS)?
             }
+            "--watch" => watch = true,
+            "--build" => build = Some(text(parser)?),
+            "--build-layer" => build_layer = Some(text(parser)?),
             "-q" | "--quiet" => o.quiet = true,
             _ => return Err(unexpected(Opt::Flag(flag))),
         }
+    }
+    if !watch && (build.is_some() || build_layer.is_some()) {
+        return Err("--build and --build-layer need --watch".into());
+    }
+    if watch {
+        o.watch = Some(Builds {
+            functions: build.unwrap_or_else(|| "scripts/build".into()),
+            layer: Some(build_layer.unwrap_or_else(|| "scripts/build-layer".into())),
+            layer_sources: vec!["dict".into(), "layer".into()],
+        });
     }
     o.settings = settings_for(&o.sources, o.settings);
     Ok(Command::Serve(o))
@@ -476,6 +500,7 @@ mod tests {
             (&["serve", "--port"], "missing argument"),
             (&["serve", "--parameter", "novalue"], "KEY=VALUE"),
             (&["serve", "extra"], "unexpected argument"),
+            (&["serve", "--build", "make"], "need --watch"),
             (&["routes", "--requests", "5"], "invalid option '--requests'"),
             (&["routes", "--layer-dir", "x"], "invalid option '--layer-dir'"),
             (&["tools", "--concurrency", "2"], "invalid option"),

@@ -1,7 +1,7 @@
 //! What each command does, once its arguments are parsed.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,12 +56,17 @@ fn layer_scratch() -> PathBuf {
 }
 
 /// `settings` with `TOOLBOX_LAYER_DIR` set to the `/opt` the layer dirs make.
-fn with_layers(sources: &Sources, mut settings: Settings) -> Result<Settings, ExitCode> {
-    settings.layer_dir = layers::opt_dir(&sources.layer_dirs(), &layer_scratch()).map_err(|e| {
-        eprintln!("toolbox-local: cannot merge the layer directories: {e}");
-        ExitCode::from(2)
-    })?;
+fn layer_settings(sources: &Sources, mut settings: Settings) -> Result<Settings, String> {
+    settings.layer_dir = layers::opt_dir(&sources.layer_dirs(), &layer_scratch())
+        .map_err(|e| format!("cannot merge the layer directories: {e}"))?;
     Ok(settings)
+}
+
+fn with_layers(sources: &Sources, settings: Settings) -> Result<Settings, ExitCode> {
+    layer_settings(sources, settings).map_err(|e| {
+        eprintln!("toolbox-local: {e}");
+        ExitCode::from(2)
+    })
 }
 
 fn pools(template: &Template, settings: &Settings) -> Vec<Arc<Pool>> {
@@ -168,9 +173,15 @@ async fn serve(options: Serve) -> ExitCode {
     }
     let mut limits = options.limits.clone();
     limits.max_connections = fds::fit_connections(limits.max_connections);
-    let app = Arc::new(announce(&options, &template, &settings, limits));
+    let app = Arc::new(announce(&options, &template, &settings, limits.clone()));
     log::line("local", &format!("listening on http://{addr}"));
-    let (_apps_tx, apps) = watch::channel(app);
+    let (apps_tx, apps) = watch::channel(app);
+    let watcher = options.watch.clone().map(|builds| {
+        let root = options.sources.template.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = std::fs::canonicalize(&root).unwrap_or(root);
+        let (options, limits) = (options.clone(), limits.clone());
+        tokio::spawn(crate::watch::watch(root, builds, move || swap(&options, &limits, &apps_tx)))
+    });
 
     let reaper_apps = apps.clone();
     let reaper = tokio::spawn(async move {
@@ -190,6 +201,9 @@ async fn serve(options: Serve) -> ExitCode {
     };
     server.abort();
     reaper.abort();
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
     let live = process::live_groups();
     log::line("local", &format!("{name}: stopping {live} instance(s)"));
     for pool in &apps.borrow().pools {
@@ -226,6 +240,27 @@ fn announce(options: &Serve, template: &Template, settings: &Settings, limits: h
         log::line("local", &format!("  {line}"));
     }
     App::new(template, pools, limits)
+}
+
+/// After a rebuild: reads the template again, merges the layers again, and
+/// serves them with new pools. The old pools are retired: their idle
+/// instances stop now, busy ones after the event they are running, so a
+/// request in flight finishes on the old build and the next one cold-starts
+/// the new. On an error the old app keeps serving.
+fn swap(options: &Serve, limits: &http::Limits, apps: &watch::Sender<Arc<App>>) -> Result<String, String> {
+    let template = Template::load(&options.sources.template, &options.sources.context)
+        .map_err(|e| format!("the template does not load: {e}"))?;
+    let settings = layer_settings(&options.sources, options.settings.clone())?;
+    let app = Arc::new(App::new(&template, pools(&template, &settings), limits.clone()));
+    let old = apps.send_replace(app);
+    for pool in &old.pools {
+        pool.retire();
+    }
+    Ok(format!(
+        "{} function(s), {} route(s); new instances from the next request on",
+        template.functions.len(),
+        template.routes.len()
+    ))
 }
 
 /// The name of the first of SIGINT, SIGTERM or SIGHUP.

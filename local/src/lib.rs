@@ -6,7 +6,7 @@
 //! events and responses, CORS); [`lambda`] is Lambda (instance pools, an
 //! instance's lifecycle, the Runtime API, REPORT lines); [`process`] is
 //! process control; [`http`] is the HTTP front tying them together;
-//! [`cli`] the command line.
+//! [`cli`] the command line; [`watch`] rebuilds and swaps on changes.
 
 pub mod apigw;
 pub mod cli;
@@ -18,3 +18,4 @@ pub mod log;
 pub mod process;
 pub mod template;
 pub mod util;
+pub mod watch;

@@ -1,8 +1,11 @@
 //! The proxy events API Gateway hands a function: REST API (payload 1.0)
 //! and HTTP API (payload 2.0).
 
+use std::collections::BTreeMap;
+
 use base64::Engine;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::router::{percent_decode, Match};
 use super::{HttpRequest, API_ID};
@@ -49,21 +52,69 @@ fn is_text(content_type: Option<&str>) -> bool {
 }
 
 /// The body as a proxy event carries it: text, or base64 for binary.
-fn event_body(req: &HttpRequest, v2: bool) -> (Value, bool) {
+fn event_body(req: &HttpRequest, v2: bool) -> (Option<String>, bool) {
     if req.body.is_empty() {
-        return (Value::Null, false);
+        return (None, false);
     }
     match std::str::from_utf8(&req.body) {
-        Ok(text) if !v2 || is_text(req.header("content-type")) => (Value::String(text.to_owned()), false),
-        _ => (Value::String(base64::engine::general_purpose::STANDARD.encode(&req.body)), true),
+        Ok(text) if !v2 || is_text(req.header("content-type")) => (Some(text.to_owned()), false),
+        _ => (Some(base64::engine::general_purpose::STANDARD.encode(&req.body)), true),
     }
 }
 
-fn params_object(params: &[(String, String)]) -> Value {
-    if params.is_empty() {
-        return Value::Null;
-    }
-    Value::Object(params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+/// Path parameters as the events carry them: absent (`null`) when none.
+fn params_map(params: &[(String, String)]) -> Option<BTreeMap<String, String>> {
+    (!params.is_empty()).then(|| params.iter().cloned().collect())
+}
+
+/// An HTTP API payload 2.0 event, field for field as API Gateway sends it
+/// (`aws_lambda_events`' `ApiGatewayV2httpRequest` reads it back; its own
+/// serializer would add the v1 authorizer fields HTTP APIs never send).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Event<'a> {
+    version: &'static str,
+    route_key: &'a str,
+    raw_path: &'a str,
+    raw_query_string: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cookies: Vec<&'a str>,
+    /// Repeated headers joined with commas.
+    headers: BTreeMap<&'a str, String>,
+    /// Repeated names joined with commas.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    query_string_parameters: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_parameters: Option<BTreeMap<String, String>>,
+    request_context: V2Context<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<String>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Context<'a> {
+    account_id: &'static str,
+    api_id: &'static str,
+    domain_name: &'a str,
+    domain_prefix: &'a str,
+    http: V2Http<'a>,
+    request_id: &'a str,
+    route_key: &'a str,
+    stage: &'a str,
+    time: String,
+    time_epoch: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Http<'a> {
+    method: &'a str,
+    path: &'a str,
+    protocol: &'a str,
+    source_ip: &'a str,
+    user_agent: &'a str,
 }
 
 /// An HTTP API payload 2.0 event.
@@ -73,148 +124,198 @@ pub fn v2_event(req: &HttpRequest, m: &Match<'_>, request_id: &str, now_ms: u128
     } else {
         format!("{} {}", m.route.method.as_deref().unwrap_or("ANY"), m.route.path)
     };
-    let mut headers = Map::new();
+    let mut headers: BTreeMap<&str, String> = BTreeMap::new();
     let mut cookies = Vec::new();
     for (name, value) in &req.headers {
         if name == "cookie" {
-            cookies
-                .extend(value.split(';').map(|c| c.trim()).filter(|c| !c.is_empty()).map(|c| Value::String(c.into())));
+            cookies.extend(value.split(';').map(str::trim).filter(|c| !c.is_empty()));
             continue;
         }
-        match headers.get_mut(name) {
-            Some(Value::String(existing)) => {
-                existing.push(',');
-                existing.push_str(value);
-            }
-            _ => {
-                headers.insert(name.clone(), Value::String(value.clone()));
-            }
-        }
+        joined(headers.entry(name.as_str()).or_default(), value);
     }
-    let mut query = Map::new();
+    let mut query: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in query_pairs(&req.query) {
-        match query.get_mut(&k) {
-            Some(Value::String(existing)) => {
-                existing.push(',');
-                existing.push_str(&v);
-            }
-            _ => {
-                query.insert(k, Value::String(v));
-            }
-        }
+        joined(query.entry(k).or_default(), &v);
     }
     let host = req.header("host").unwrap_or("127.0.0.1");
-    let user_agent = req.header("user-agent").unwrap_or("");
-    let (body, base64) = event_body(req, true);
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": req.path,
-        "rawQueryString": req.query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": ACCOUNT_ID,
-            "apiId": API_ID,
-            "domainName": host,
-            "domainPrefix": host.split('.').next().unwrap_or(host),
-            "http": {
-                "method": req.method,
-                "path": req.path,
-                "protocol": req.protocol,
-                "sourceIp": req.source_ip,
-                "userAgent": user_agent,
+    let (body, is_base64_encoded) = event_body(req, true);
+    let event = V2Event {
+        version: "2.0",
+        route_key: &route_key,
+        raw_path: &req.path,
+        raw_query_string: &req.query,
+        cookies,
+        headers,
+        query_string_parameters: query,
+        path_parameters: params_map(&m.params),
+        request_context: V2Context {
+            account_id: ACCOUNT_ID,
+            api_id: API_ID,
+            domain_name: host,
+            domain_prefix: host.split('.').next().unwrap_or(host),
+            http: V2Http {
+                method: &req.method,
+                path: &req.path,
+                protocol: &req.protocol,
+                source_ip: &req.source_ip,
+                user_agent: req.header("user-agent").unwrap_or(""),
             },
-            "requestId": request_id,
-            "routeKey": route_key,
-            "stage": m.route.stage,
-            "time": util::apigw_time(now_ms),
-            "timeEpoch": now_ms as u64,
+            request_id,
+            route_key: &route_key,
+            stage: &m.route.stage,
+            time: util::apigw_time(now_ms),
+            time_epoch: now_ms as u64,
         },
-        "isBase64Encoded": base64,
-    });
-    let obj = event.as_object_mut().expect("object");
-    if !cookies.is_empty() {
-        obj.insert("cookies".into(), Value::Array(cookies));
+        body,
+        is_base64_encoded,
+    };
+    serde_json::to_value(event).expect("an event is plain data")
+}
+
+/// `value` appended to `existing`, comma-separated, as API Gateway joins repeats.
+fn joined(existing: &mut String, value: &str) {
+    if !existing.is_empty() {
+        existing.push(',');
     }
-    if !query.is_empty() {
-        obj.insert("queryStringParameters".into(), Value::Object(query));
-    }
-    if !m.params.is_empty() {
-        obj.insert("pathParameters".into(), params_object(&m.params));
-    }
-    if !body.is_null() {
-        obj.insert("body".into(), body);
-    }
-    event
+    existing.push_str(value);
+}
+
+/// A REST API (payload 1.0) proxy event, field for field as API Gateway
+/// sends it, header names Title-Cased (`aws_lambda_events`' `HeaderMap`
+/// would lower-case them).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct V1Event<'a> {
+    resource: &'a str,
+    path: &'a str,
+    http_method: &'a str,
+    headers: Option<BTreeMap<String, &'a str>>,
+    multi_value_headers: Option<BTreeMap<String, Vec<&'a str>>>,
+    /// The last value of a repeated name.
+    query_string_parameters: Option<BTreeMap<String, String>>,
+    multi_value_query_string_parameters: Option<BTreeMap<String, Vec<String>>>,
+    path_parameters: Option<BTreeMap<String, String>>,
+    stage_variables: Option<BTreeMap<String, String>>,
+    request_context: V1Context<'a>,
+    body: Option<String>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct V1Context<'a> {
+    resource_id: &'static str,
+    resource_path: &'a str,
+    http_method: &'a str,
+    extended_request_id: &'a str,
+    request_time: String,
+    path: String,
+    account_id: &'static str,
+    protocol: &'a str,
+    stage: &'a str,
+    domain_prefix: &'a str,
+    request_time_epoch: u64,
+    request_id: &'a str,
+    identity: V1Identity<'a>,
+    domain_name: &'a str,
+    api_id: &'static str,
+}
+
+/// The caller as a REST API without authorizers sees it: all `null` but
+/// the source IP and user agent.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct V1Identity<'a> {
+    cognito_identity_pool_id: Option<&'a str>,
+    account_id: Option<&'a str>,
+    cognito_identity_id: Option<&'a str>,
+    caller: Option<&'a str>,
+    source_ip: &'a str,
+    principal_org_id: Option<&'a str>,
+    access_key: Option<&'a str>,
+    cognito_authentication_type: Option<&'a str>,
+    cognito_authentication_provider: Option<&'a str>,
+    user_arn: Option<&'a str>,
+    user_agent: Option<&'a str>,
+    user: Option<&'a str>,
 }
 
 /// A REST API (payload 1.0) proxy event.
 pub fn v1_event(req: &HttpRequest, m: &Match<'_>, request_id: &str, now_ms: u128) -> Value {
-    let mut headers = Map::new();
-    let mut multi_headers = Map::new();
+    let mut headers = BTreeMap::new();
+    let mut multi_headers: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for (name, value) in &req.headers {
         let name = title_case(name);
-        headers.insert(name.clone(), Value::String(value.clone()));
-        match multi_headers.entry(name).or_insert_with(|| Value::Array(Vec::new())) {
-            Value::Array(values) => values.push(Value::String(value.clone())),
-            _ => unreachable!("always an array"),
-        }
+        headers.insert(name.clone(), value.as_str());
+        multi_headers.entry(name).or_default().push(value);
     }
-    let mut query = Map::new();
-    let mut multi_query = Map::new();
+    let mut query = BTreeMap::new();
+    let mut multi_query: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in query_pairs(&req.query) {
-        query.insert(k.clone(), Value::String(v.clone()));
-        if let Value::Array(values) = multi_query.entry(k).or_insert_with(|| Value::Array(Vec::new())) {
-            values.push(Value::String(v));
-        }
+        query.insert(k.clone(), v.clone());
+        multi_query.entry(k).or_default().push(v);
     }
-    let or_null = |m: Map<String, Value>| if m.is_empty() { Value::Null } else { Value::Object(m) };
+    fn some<M: IsEmpty>(map: M) -> Option<M> {
+        (!map.is_empty()).then_some(map)
+    }
     let host = req.header("host").unwrap_or("127.0.0.1");
-    let (body, base64) = event_body(req, false);
+    let (body, is_base64_encoded) = event_body(req, false);
     let resource = if m.route.path == "$default" { "/{proxy+}".to_owned() } else { m.route.path.clone() };
-    json!({
-        "resource": resource,
-        "path": req.path,
-        "httpMethod": req.method,
-        "headers": or_null(headers),
-        "multiValueHeaders": or_null(multi_headers),
-        "queryStringParameters": or_null(query),
-        "multiValueQueryStringParameters": or_null(multi_query),
-        "pathParameters": params_object(&m.params),
-        "stageVariables": null,
-        "requestContext": {
-            "resourceId": "local0",
-            "resourcePath": resource,
-            "httpMethod": req.method,
-            "extendedRequestId": request_id,
-            "requestTime": util::apigw_time(now_ms),
-            "path": format!("/{}{}", m.route.stage, req.path),
-            "accountId": ACCOUNT_ID,
-            "protocol": req.protocol,
-            "stage": m.route.stage,
-            "domainPrefix": host.split('.').next().unwrap_or(host),
-            "requestTimeEpoch": now_ms as u64,
-            "requestId": request_id,
-            "identity": {
-                "cognitoIdentityPoolId": null,
-                "accountId": null,
-                "cognitoIdentityId": null,
-                "caller": null,
-                "sourceIp": req.source_ip,
-                "principalOrgId": null,
-                "accessKey": null,
-                "cognitoAuthenticationType": null,
-                "cognitoAuthenticationProvider": null,
-                "userArn": null,
-                "userAgent": req.header("user-agent"),
-                "user": null,
+    let event = V1Event {
+        resource: &resource,
+        path: &req.path,
+        http_method: &req.method,
+        headers: some(headers),
+        multi_value_headers: some(multi_headers),
+        query_string_parameters: some(query),
+        multi_value_query_string_parameters: some(multi_query),
+        path_parameters: params_map(&m.params),
+        stage_variables: None,
+        request_context: V1Context {
+            resource_id: "local0",
+            resource_path: &resource,
+            http_method: &req.method,
+            extended_request_id: request_id,
+            request_time: util::apigw_time(now_ms),
+            path: format!("/{}{}", m.route.stage, req.path),
+            account_id: ACCOUNT_ID,
+            protocol: &req.protocol,
+            stage: &m.route.stage,
+            domain_prefix: host.split('.').next().unwrap_or(host),
+            request_time_epoch: now_ms as u64,
+            request_id,
+            identity: V1Identity {
+                cognito_identity_pool_id: None,
+                account_id: None,
+                cognito_identity_id: None,
+                caller: None,
+                source_ip: &req.source_ip,
+                principal_org_id: None,
+                access_key: None,
+                cognito_authentication_type: None,
+                cognito_authentication_provider: None,
+                user_arn: None,
+                user_agent: req.header("user-agent"),
+                user: None,
             },
-            "domainName": host,
-            "apiId": API_ID,
+            domain_name: host,
+            api_id: API_ID,
         },
-        "body": body,
-        "isBase64Encoded": base64,
-    })
+        body,
+        is_base64_encoded,
+    };
+    serde_json::to_value(event).expect("an event is plain data")
+}
+
+/// Maps that become `null` when empty, as REST API events have them.
+trait IsEmpty {
+    fn is_empty(&self) -> bool;
+}
+
+impl<K, V> IsEmpty for BTreeMap<K, V> {
+    fn is_empty(&self) -> bool {
+        BTreeMap::is_empty(self)
+    }
 }
 
 #[cfg(test)]
@@ -223,6 +324,7 @@ mod tests {
     use crate::apigw::router::Router;
     use crate::apigw::test_util::{request, route};
     use crate::template::Payload;
+    use serde_json::json;
 
     #[test]
     fn v2_event_shape() {
@@ -277,5 +379,39 @@ mod tests {
         assert_eq!(e["pathParameters"], json!({"name": "bob"}));
         assert_eq!(e["requestContext"]["path"], "/Prod/hello/bob");
         assert_eq!(e["body"], Value::Null);
+    }
+
+    /// What the functions parse the events with reads every field back.
+    #[test]
+    fn aws_lambda_events_reads_the_events() {
+        use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
+
+        let router = Router::new(&[route(Some("POST"), "/items/{id}", Payload::V2)]);
+        let req = request(
+            "POST",
+            "/items/42",
+            "a=1&b=x%20y",
+            &[("content-type", "text/plain"), ("user-agent", "t"), ("cookie", "s=1")],
+            b"hi",
+        );
+        let m = router.find("POST", "/items/42").unwrap();
+        let v2: ApiGatewayV2httpRequest = serde_json::from_value(v2_event(&req, &m, "rid", 0)).unwrap();
+        assert_eq!(v2.route_key.as_deref(), Some("POST /items/{id}"));
+        assert_eq!(v2.raw_query_string.as_deref(), Some("a=1&b=x%20y"));
+        assert_eq!(v2.query_string_parameters.first("b"), Some("x y"));
+        assert_eq!(v2.path_parameters["id"], "42");
+        assert_eq!(v2.cookies, Some(vec!["s=1".to_owned()]));
+        assert_eq!(v2.headers["content-type"], "text/plain");
+        assert_eq!(v2.request_context.http.method.as_str(), "POST");
+        assert_eq!(v2.request_context.http.source_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!((v2.body.as_deref(), v2.is_base64_encoded), (Some("hi"), false));
+
+        let v1: ApiGatewayProxyRequest = serde_json::from_value(v1_event(&req, &m, "rid", 0)).unwrap();
+        assert_eq!(v1.http_method.as_str(), "POST");
+        assert_eq!(v1.path.as_deref(), Some("/items/42"));
+        assert_eq!(v1.query_string_parameters.first("a"), Some("1"));
+        assert_eq!(v1.multi_value_headers.get_all("user-agent").iter().count(), 1);
+        assert_eq!(v1.request_context.stage.as_deref(), Some("$default"));
+        assert_eq!(v1.body.as_deref(), Some("hi"));
     }
 }

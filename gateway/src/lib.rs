@@ -18,7 +18,7 @@ pub use form::decode_pairs;
 pub use limit::{encoded_len, MAX_ANSWER_BYTES};
 pub use params::{Params, MAX_BATCH, MAX_TEXT_BYTES};
 pub use response::Response;
-pub use runtime::{report_init_error, run};
+pub use runtime::{report_init_error, run, InitError};
 
 /// Handles one raw event end to end: parse, call `handler`, and render the
 /// proxy response. Malformed events get a 400 here, before `handler` runs;

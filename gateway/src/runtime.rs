@@ -18,12 +18,33 @@ const REQUIRED_ENV: [&str; 4] = [
     "AWS_LAMBDA_FUNCTION_VERSION",
 ];
 
+/// An init failure: its message, and the Lambda error type it is posted
+/// with (`Runtime.InitError` unless the error says otherwise).
+pub trait InitError: Display {
+    fn error_type(&self) -> &str {
+        "Runtime.InitError"
+    }
+}
+
+impl InitError for String {}
+
+impl InitError for &str {}
+
+/// A layer that cannot be loaded is `Layer.Missing`, `Layer.VersionMismatch`
+/// or `Layer.Corrupt` (docs/deploy.md lists them).
+#[cfg(feature = "layer")]
+impl InitError for toolbox_layer::LayerError {
+    fn error_type(&self) -> &str {
+        toolbox_layer::LayerError::error_type(self)
+    }
+}
+
 /// Runs a function: `init` once (the cold start), then `handler` for every
 /// event until Lambda stops the instance.
 ///
 /// An `init` failure is posted to the Runtime API's `/runtime/init/error`
 /// (lambda_runtime never does that itself) and the process exits non-zero.
-pub fn run<S, E: Display>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S, &Request) -> Response) -> ExitCode {
+pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S, &Request) -> Response) -> ExitCode {
     let missing: Vec<&str> = REQUIRED_ENV.iter().copied().filter(|v| std::env::var_os(v).is_none()).collect();
     if !missing.is_empty() {
         let message = format!(
@@ -35,7 +56,7 @@ pub fn run<S, E: Display>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S, &
 
     let state = match init() {
         Ok(state) => state,
-        Err(e) => return fail_init("Runtime.InitError", &e.to_string()),
+        Err(e) => return fail_init(e.error_type(), &e.to_string()),
     };
 
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

@@ -184,6 +184,12 @@ impl Header {
     /// Checks the header and the shape of every section against `file`
     /// (the whole mapped file), without reading the sections' contents
     /// except the few bytes of tag names. Cheap: cold start runs it.
+    /// Whether `file` is a compiled dictionary of another format than this
+    /// build reads (a stale layer, not a damaged one).
+    pub fn is_other_format(file: &[u8]) -> bool {
+        file.len() >= 12 && file[..8] == MAGIC && u32_at(file, 8) != FORMAT
+    }
+
     pub fn parse(file: &[u8]) -> Result<Header, String> {
         if file.len() < HEADER_LEN {
             return Err(format!("compiled dictionary truncated: {} bytes, shorter than its header", file.len()));

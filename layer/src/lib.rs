@@ -38,7 +38,7 @@ pub use request_words::{
     parse_request_words, RequestWord, RequestWordsError, MAX_REQUEST_TAG_BYTES, MAX_REQUEST_WORDS,
     MAX_REQUEST_WORD_BYTES,
 };
-pub use tokenizer::{LayerError, Mode, Tag, Tagged, Token, Tokenizer, TooCostly};
+pub use tokenizer::{LayerError, LayerErrorKind, Mode, Tag, Tagged, Token, Tokenizer, TooCostly};
 
 /// The layer's name, as published and as written in its manifest.
 pub const LAYER_NAME: &str = "toolbox-jieba";

@@ -11,12 +11,49 @@ use crate::lexicon::Lexicon;
 use crate::manifest::{Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
 use crate::{layer_dir, LAYER_FORMAT, LAYER_NAME, LAYER_SEMVER, LAYER_SUBDIR};
 
+/// What is wrong with a layer; each kind is reported as its own Lambda
+/// init error type ([`LayerErrorKind::error_type`]), so a dashboard or an
+/// alarm can tell a deploy that forgot the layer from one that shipped a
+/// stale or a damaged one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerErrorKind {
+    /// No layer where the function looks: none attached, or
+    /// `TOOLBOX_LAYER_DIR` pointing elsewhere.
+    Missing,
+    /// A layer of another name, format or build than this function reads:
+    /// stale, mixed, or a user layer built for another dictionary.
+    VersionMismatch,
+    /// The layer is there but unusable: files that cannot be read, a
+    /// manifest that does not parse or lists no dictionary, a truncated or
+    /// malformed dictionary.
+    Corrupt,
+}
+
+impl LayerErrorKind {
+    /// The Lambda error type the init error is posted with.
+    pub fn error_type(self) -> &'static str {
+        match self {
+            LayerErrorKind::Missing => "Layer.Missing",
+            LayerErrorKind::VersionMismatch => "Layer.VersionMismatch",
+            LayerErrorKind::Corrupt => "Layer.Corrupt",
+        }
+    }
+}
+
 /// Why the layer could not be loaded: always names the path and what this
 /// function expected, because it is reported as the Lambda init error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerError {
+    pub kind: LayerErrorKind,
     pub path: PathBuf,
     pub problem: String,
+}
+
+impl LayerError {
+    /// The Lambda error type for this error (`Layer.Missing`, ...).
+    pub fn error_type(&self) -> &'static str {
+        self.kind.error_type()
+    }
 }
 
 impl fmt::Display for LayerError {
@@ -128,19 +165,26 @@ impl Tokenizer {
     pub fn load(layer_dir: &Path) -> Result<Tokenizer, LayerError> {
         let root = layer_dir.join(LAYER_SUBDIR);
         let manifest_path = root.join(MANIFEST_FILE);
-        let fail = |path: &Path, problem: String| LayerError { path: path.to_path_buf(), problem };
+        use LayerErrorKind::{Corrupt, Missing, VersionMismatch};
+        let error =
+            |kind: LayerErrorKind, path: &Path, problem: String| LayerError { kind, path: path.to_path_buf(), problem };
+        // Past the manifest, a file the manifest promises that is not right is damage.
+        let fail = |path: &Path, problem: String| error(Corrupt, path, problem);
 
         match std::fs::metadata(&manifest_path) {
             Ok(meta) if meta.is_file() => {}
             Ok(_) => return Err(fail(&manifest_path, "layer manifest is not a file".into())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(fail(&manifest_path, "layer manifest not found".into()))
+                return Err(error(Missing, &manifest_path, "layer manifest not found".into()))
             }
+            // There, but not readable (a permission, a file where a directory
+            // should be): not missing, and not usable either.
             Err(e) => return Err(fail(&manifest_path, format!("cannot read the layer manifest: {e}"))),
         }
         let manifest = Manifest::read(&manifest_path).map_err(|e| fail(&manifest_path, e))?;
         if manifest.name != LAYER_NAME || manifest.format != LAYER_FORMAT {
-            return Err(fail(
+            return Err(error(
+                VersionMismatch,
                 &manifest_path,
                 format!(
                     "found layer {} format {} (version {}), which this function cannot read",
@@ -178,9 +222,13 @@ impl Tokenizer {
         if file.as_ptr() as usize % 8 != 0 {
             return Err(fail(&path, "dictionary mapped at a misaligned address".into()));
         }
-        let header = Header::parse(&file).map_err(|problem| fail(&path, problem))?;
+        let header = Header::parse(&file).map_err(|problem| {
+            let kind = if Header::is_other_format(&file) { VersionMismatch } else { Corrupt };
+            error(kind, &path, problem)
+        })?;
         if header.source_crc32 != source.crc32 || header.source_len != source.bytes {
-            return Err(fail(
+            return Err(error(
+                VersionMismatch,
                 &path,
                 format!(
                     "compiled from another dict.txt (crc32 {:08x}, {} bytes) than layer {} lists (crc32 {:08x}, {} bytes): \
@@ -191,7 +239,7 @@ impl Tokenizer {
         }
         let mut tokenizer = Tokenizer { file, header, version: manifest.version, user: None };
         tokenizer.user = crate::userdict::load(layer_dir, tokenizer.built_for(), &tokenizer.version)
-            .map_err(|(path, problem)| fail(&path, problem))?;
+            .map_err(|(kind, path, problem)| error(kind, &path, problem))?;
         Ok(tokenizer)
     }
 

@@ -7,7 +7,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{repo, scratch_dir, Rng};
-use toolbox_layer::{format, Manifest, Mode, Tokenizer, COMPILED_DICT_FILE, LAYER_FORMAT, MANIFEST_FILE};
+use toolbox_layer::{
+    format, LayerErrorKind, Manifest, Mode, Tokenizer, COMPILED_DICT_FILE, LAYER_FORMAT, MANIFEST_FILE,
+};
 
 /// A layer built from the first `lines` lines of the real dictionary (and
 /// the real HMM and IDF tables).
@@ -270,4 +272,43 @@ fn an_unreadable_layer_directory_is_not_reported_as_missing() {
     let message = load_error(&layer);
     assert!(message.contains("cannot read the layer manifest"), "{message}");
     assert!(!message.contains("not found"), "{message}");
+}
+
+/// Each problem is reported as its kind's own Lambda error type.
+#[test]
+fn missing_stale_and_damaged_layers_are_told_apart() {
+    let kind = |layer: &Path| Tokenizer::load(layer).err().map(|e| (e.kind, e.error_type()));
+    let empty = scratch_dir("kind-missing");
+    assert_eq!(kind(&empty), Some((LayerErrorKind::Missing, "Layer.Missing")));
+
+    let other_format = small_layer("kind-format", 300);
+    let path = other_format.join("toolbox").join(MANIFEST_FILE);
+    let mut manifest = Manifest::read(&path).unwrap();
+    manifest.format = LAYER_FORMAT + 1;
+    std::fs::write(&path, manifest.to_json()).unwrap();
+    assert_eq!(kind(&other_format), Some((LayerErrorKind::VersionMismatch, "Layer.VersionMismatch")));
+
+    let stale = small_layer("kind-stale", 300);
+    replace_bin(&stale, &std::fs::read(bin_path(&small_layer("kind-stale-other", 400))).unwrap());
+    assert_eq!(kind(&stale).map(|k| k.0), Some(LayerErrorKind::VersionMismatch));
+
+    let old_bin = small_layer("kind-old-bin", 300);
+    let mut bytes = std::fs::read(bin_path(&old_bin)).unwrap();
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    reseal_header(&mut bytes);
+    replace_bin(&old_bin, &bytes);
+    assert_eq!(kind(&old_bin).map(|k| k.0), Some(LayerErrorKind::VersionMismatch));
+
+    let truncated = small_layer("kind-truncated", 300);
+    let bytes = std::fs::read(bin_path(&truncated)).unwrap();
+    std::fs::write(bin_path(&truncated), &bytes[..bytes.len() / 2]).unwrap();
+    assert_eq!(kind(&truncated), Some((LayerErrorKind::Corrupt, "Layer.Corrupt")));
+
+    let foreign = small_layer("kind-foreign", 300);
+    replace_bin(&foreign, &[7u8; 4096]);
+    assert_eq!(kind(&foreign).map(|k| k.0), Some(LayerErrorKind::Corrupt));
+
+    let unreadable = scratch_dir("kind-unreadable");
+    std::fs::write(unreadable.join("toolbox"), "not a directory").unwrap();
+    assert_eq!(kind(&unreadable).map(|k| k.0), Some(LayerErrorKind::Corrupt));
 }

@@ -30,14 +30,15 @@ fn start(api: &FakeRuntimeApi, layer_dir: &Path) -> Child {
         .expect("start the bootstrap")
 }
 
-/// Starts the bootstrap on `layer_dir`, expects an init error, returns its message.
-fn init_error(layer_dir: &Path) -> String {
+/// Starts the bootstrap on `layer_dir`, expects an init error of `error_type`,
+/// returns its message.
+fn init_error(layer_dir: &Path, error_type: &str) -> String {
     let api = FakeRuntimeApi::start(vec![]);
     let mut child = start(&api, layer_dir);
     let (path, body) = api.next_post(60).expect("an init error report");
     let status = child.wait().unwrap();
     assert_eq!(path, "/2018-06-01/runtime/init/error");
-    assert_eq!(body["errorType"], "Runtime.InitError");
+    assert_eq!(body["errorType"], error_type, "{body}");
     assert!(!status.success(), "the instance must exit after an init error");
     let message = body["errorMessage"].as_str().unwrap().to_string();
     assert!(message.contains(&format!("version {}", toolbox_layer::LAYER_SEMVER)), "{message}");
@@ -64,7 +65,7 @@ fn a_good_layer_answers_events() {
 fn a_missing_layer_is_an_init_error_naming_the_path() {
     let empty = repo().join("target/test-layers/init/empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let message = init_error(&empty);
+    let message = init_error(&empty, "Layer.Missing");
     assert!(message.contains(&empty.join("toolbox/manifest.json").display().to_string()), "{message}");
     assert!(message.contains("layer manifest not found"), "{message}");
 }
@@ -80,7 +81,7 @@ fn a_truncated_dictionary_is_an_init_error() {
         let contents = std::fs::read(&path).unwrap();
         std::fs::write(&path, &contents[..contents.len() / 2]).unwrap();
     }
-    let message = init_error(&layer_dir);
+    let message = init_error(&layer_dir, "Layer.Corrupt");
     assert!(message.contains("truncated"), "{message}");
     assert!(message.contains(&layer_dir.join("toolbox").display().to_string()), "{message}");
 }
@@ -92,7 +93,7 @@ fn a_layer_of_another_format_is_an_init_error() {
     let mut manifest: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     manifest["format"] = json!(toolbox_layer::LAYER_FORMAT + 1);
     std::fs::write(&path, manifest.to_string()).unwrap();
-    let message = init_error(&layer_dir);
+    let message = init_error(&layer_dir, "Layer.VersionMismatch");
     assert!(message.contains(&format!("format {}", toolbox_layer::LAYER_FORMAT + 1)), "{message}");
     assert!(message.contains("cannot read"), "{message}");
 }

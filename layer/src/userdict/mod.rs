@@ -22,7 +22,7 @@ pub use parse::{parse, Parsed, UserLine};
 use crate::added::{Additions, Cursor, EntryView};
 use crate::format::{bytes_of_f64, bytes_of_u32, bytes_of_u64, cast, NONE};
 use crate::manifest::{FileEntry, Manifest};
-use crate::{Tokenizer, LAYER_FORMAT, LAYER_SEMVER, LAYER_SUBDIR};
+use crate::{LayerErrorKind, Tokenizer, LAYER_FORMAT, LAYER_SEMVER, LAYER_SUBDIR};
 
 /// The user layer's name, as published and as written in its manifest.
 pub const USER_LAYER_NAME: &str = "toolbox-userdict";
@@ -113,18 +113,21 @@ pub(crate) fn load(
     layer_dir: &Path,
     main: format::BuiltFor,
     main_version: &str,
-) -> Result<Option<Loaded>, (std::path::PathBuf, String)> {
+) -> Result<Option<Loaded>, (LayerErrorKind, std::path::PathBuf, String)> {
+    use LayerErrorKind::{Corrupt, VersionMismatch};
     let root = layer_dir.join(LAYER_SUBDIR);
     let manifest_path = root.join(USER_MANIFEST_FILE);
     match std::fs::metadata(&manifest_path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err((manifest_path, format!("cannot read the user layer manifest: {e}"))),
+        Err(e) => return Err((Corrupt, manifest_path, format!("cannot read the user layer manifest: {e}"))),
         Ok(_) => {}
     }
-    let fail = |path: &Path, problem: String| (path.to_path_buf(), problem);
+    let error = |kind: LayerErrorKind, path: &Path, problem: String| (kind, path.to_path_buf(), problem);
+    let fail = |path: &Path, problem: String| error(Corrupt, path, problem);
     let manifest = Manifest::read(&manifest_path).map_err(|e| fail(&manifest_path, e))?;
     if manifest.name != USER_LAYER_NAME || manifest.format != USERDICT_FORMAT {
-        return Err(fail(
+        return Err(error(
+            VersionMismatch,
             &manifest_path,
             format!(
                 "found {} format {} (version {}); this function reads {USER_LAYER_NAME} format {USERDICT_FORMAT}",
@@ -155,7 +158,8 @@ pub(crate) fn load(
     }
     let header = format::Header::parse(&map).map_err(|problem| fail(&path, problem))?;
     if header.built_for() != main {
-        return Err(fail(
+        return Err(error(
+            VersionMismatch,
             &path,
             format!(
                 "user layer {} was built for the toolbox-jieba layer {built_for} (format {}), but this function has \

@@ -221,3 +221,28 @@ fn segment_answers_past_lambdas_response_limit_are_a_413_not_a_502() {
     // The instance answered (no crash, no kill): both on one warm instance.
     assert_eq!(wait_reports(&runner, "segment", 2), (2, 1), "{}", runner.log());
 }
+
+/// Two `--layer-dir`s are one `/opt`, as Lambda unpacks every attached
+/// layer: the jieba layer and a user-dictionary layer beside it, whose
+/// words the function then applies.
+#[test]
+fn layer_dirs_merge_into_one_opt_like_attached_layers() {
+    let built = built();
+    let tokenizer = toolbox_layer::Tokenizer::load(&built.layer_dir).expect("load the layer");
+    let user = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("user-layer-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&user);
+    let words = vec![("words.txt".to_owned(), "杭研 10 n\n".as_bytes().to_vec())];
+    toolbox_layer::userdict::assemble(&tokenizer, &words, &user).expect("assemble a user layer");
+    let ask = |runner: &Runner| {
+        let body = json!({"text": "他来到了网易杭研大厦", "hmm": false}).to_string();
+        let reply = runner.request("POST", "/segment", &[("content-type", "application/json")], body.as_bytes());
+        assert_eq!(reply.status, 200, "{}\n{}", reply.text(), runner.log());
+        reply.json()["words"].clone()
+    };
+    // Runner::start gives the jieba layer first; the user layer comes after it.
+    let merged = Runner::start(&template(), &["--layer-dir", user.to_str().unwrap()]);
+    assert_eq!(ask(&merged), json!(["他", "来到", "了", "网易", "杭研", "大厦"]), "{}", merged.log());
+    let plain = Runner::start(&template(), &[]);
+    assert_eq!(ask(&plain), json!(["他", "来到", "了", "网易", "杭", "研", "大厦"]));
+    let _ = std::fs::remove_dir_all(&user);
+}

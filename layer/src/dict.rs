@@ -152,8 +152,9 @@ impl<'a> Dict<'a> {
         }
     }
 
-    /// The word field of `word` if the dictionary lists it (whatever its frequency).
-    pub fn lookup(&self, word: &str) -> Option<u32> {
+    /// Walks `word` down the trie: the word field where it ends (`NONE` for a
+    /// prefix of a word), or `None` if no word starts with it.
+    fn walk(&self, word: &str) -> Option<u32> {
         let mut node = self.root();
         let mut info = NONE;
         for c in word.chars() {
@@ -163,25 +164,21 @@ impl<'a> Dict<'a> {
             }
             (node, info) = self.child(node, code)?;
         }
-        (info != NONE).then_some(info)
+        Some(info)
+    }
+
+    /// The word field of `word` if the dictionary lists it (whatever its frequency).
+    pub fn lookup(&self, word: &str) -> Option<u32> {
+        self.walk(word).filter(|&info| info != NONE)
     }
 
     /// jieba's `FREQ.get(word)`: the word's frequency, 0 for a prefix of a
     /// word, `None` for neither.
     pub fn freq(&self, word: &str) -> Option<u64> {
-        let mut node = self.root();
-        let mut info = NONE;
-        for c in word.chars() {
-            let code = self.code(c);
-            if code == 0 {
-                return None;
-            }
-            (node, info) = self.child(node, code)?;
-        }
-        match info {
-            NONE => Some(0),
-            info => Some(self.freqs.get((info & FREQ_MASK) as usize).copied().unwrap_or(0)),
-        }
+        self.walk(word).map(|info| match info {
+            NONE => 0,
+            info => self.freqs.get((info & FREQ_MASK) as usize).copied().unwrap_or(0),
+        })
     }
 
     /// Whether `word` has a non-zero frequency: jieba's `FREQ.get(word)` is truthy.

@@ -332,18 +332,7 @@ pub(crate) struct Writer {
 
 impl Writer {
     pub(crate) fn finish(&self, sections: [Vec<u8>; SECTIONS]) -> Vec<u8> {
-        let mut file = vec![0u8; HEADER_LEN];
-        let mut table = Vec::with_capacity(SECTIONS);
-        for section in &sections {
-            while file.len() % 8 != 0 {
-                file.push(0);
-            }
-            table.push((file.len() as u64, section.len() as u64));
-            file.extend_from_slice(section);
-        }
-        while file.len() % 8 != 0 {
-            file.push(0);
-        }
+        let (mut file, table) = lay_out(HEADER_LEN, &sections);
         let body_crc = crc32(&file[HEADER_LEN..]);
         let file_len = file.len() as u64;
         let header = &mut file[..HEADER_LEN];
@@ -366,6 +355,26 @@ impl Writer {
         header[HEADER_CRC_AT..HEADER_CRC_AT + 4].copy_from_slice(&crc.to_le_bytes());
         file
     }
+}
+
+/// A file of `header_len` zero bytes followed by `sections`, each starting
+/// on an 8-byte boundary, padded to a multiple of 8; and each section's
+/// (offset, length), for the header's section table. Both compiled files
+/// (`dict.bin` and the user layer's `userdict.bin`) are laid out this way.
+pub(crate) fn lay_out(header_len: usize, sections: &[Vec<u8>]) -> (Vec<u8>, Vec<(u64, u64)>) {
+    let mut file = vec![0u8; header_len];
+    let mut table = Vec::with_capacity(sections.len());
+    for section in sections {
+        while file.len() % 8 != 0 {
+            file.push(0);
+        }
+        table.push((file.len() as u64, section.len() as u64));
+        file.extend_from_slice(section);
+    }
+    while file.len() % 8 != 0 {
+        file.push(0);
+    }
+    (file, table)
 }
 
 /// Little-endian bytes of a slice of numbers.

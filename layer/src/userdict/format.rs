@@ -26,7 +26,7 @@
 
 use std::ops::Range;
 
-use crate::format::crc32;
+use crate::format::{crc32, lay_out};
 
 pub const MAGIC: [u8; 8] = *b"TBXUDICT";
 /// Version of this layout; bump on any change.
@@ -145,18 +145,7 @@ impl Header {
 
 /// Lays out a file from its header fields and sections.
 pub(crate) fn write(built_for: BuiltFor, total: u64, sections: [Vec<u8>; SECTIONS]) -> Vec<u8> {
-    let mut file = vec![0u8; HEADER_LEN];
-    let mut table = Vec::with_capacity(SECTIONS);
-    for section in &sections {
-        while file.len() % 8 != 0 {
-            file.push(0);
-        }
-        table.push((file.len() as u64, section.len() as u64));
-        file.extend_from_slice(section);
-    }
-    while file.len() % 8 != 0 {
-        file.push(0);
-    }
+    let (mut file, table) = lay_out(HEADER_LEN, &sections);
     let body_crc = crc32(&file[HEADER_LEN..]);
     let file_len = file.len() as u64;
     let header = &mut file[..HEADER_LEN];

@@ -193,6 +193,7 @@ impl AddedWords {
         }
     }
 
+    #[cfg(feature = "build")]
     /// The trie, flattened as a user layer stores it (see
     /// `userdict/format.rs`): nodes, children, entries, tag names and the
     /// words to split, sorted.
@@ -257,6 +258,7 @@ impl AddedWords {
     }
 }
 
+#[cfg(feature = "build")]
 /// [`AddedWords`] flattened (see [`AddedWords::flatten`]).
 #[derive(Default)]
 pub(crate) struct Flat {

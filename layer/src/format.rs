@@ -113,8 +113,10 @@ pub(crate) const POS_HAS_EMIT: u16 = 1 << 9;
 /// A trie slot's word field: frequency index in the low bits, tag above.
 pub(crate) const FREQ_BITS: u32 = 20;
 pub(crate) const FREQ_MASK: u32 = (1 << FREQ_BITS) - 1;
+#[cfg(feature = "build")]
 /// Most distinct frequencies and tags the word field can hold.
 pub(crate) const MAX_FREQS: usize = 1 << FREQ_BITS;
+#[cfg(feature = "build")]
 pub(crate) const MAX_TAGS: usize = (1 << (32 - FREQ_BITS)) - 1;
 
 /// Characters the HMM runs over (jieba's `[\u4E00-\u9FD5]`).
@@ -320,6 +322,7 @@ impl Header {
     }
 }
 
+#[cfg(feature = "build")]
 /// Builds a file from its header fields and section contents.
 pub(crate) struct Writer {
     pub source_len: u64,
@@ -330,6 +333,7 @@ pub(crate) struct Writer {
     pub slots: u32,
 }
 
+#[cfg(feature = "build")]
 impl Writer {
     pub(crate) fn finish(&self, sections: [Vec<u8>; SECTIONS]) -> Vec<u8> {
         let (mut file, table) = lay_out(HEADER_LEN, &sections);
@@ -357,6 +361,7 @@ impl Writer {
     }
 }
 
+#[cfg(feature = "build")]
 /// A file of `header_len` zero bytes followed by `sections`, each starting
 /// on an 8-byte boundary, padded to a multiple of 8; and each section's
 /// (offset, length), for the header's section table. Both compiled files
@@ -377,16 +382,20 @@ pub(crate) fn lay_out(header_len: usize, sections: &[Vec<u8>]) -> (Vec<u8>, Vec<
     (file, table)
 }
 
+#[cfg(feature = "build")]
 /// Little-endian bytes of a slice of numbers.
 pub(crate) fn bytes_of_u16(values: &[u16]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
+#[cfg(feature = "build")]
 pub(crate) fn bytes_of_u32(values: &[u32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
+#[cfg(feature = "build")]
 pub(crate) fn bytes_of_u64(values: &[u64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
+#[cfg(feature = "build")]
 pub(crate) fn bytes_of_f64(values: &[f64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_bits().to_le_bytes()).collect()
 }

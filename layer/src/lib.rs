@@ -5,14 +5,17 @@
 //! compiled dictionary into a [`Tokenizer`] once per process (at cold start,
 //! in the init phase). `TOOLBOX_LAYER_DIR` replaces `/opt` for local runs and tests.
 //!
-//! [`assemble`] is the other side: at build time it compiles `dict/`
+//! [`assemble`] is the other side, compiled only with the `build` feature
+//! (toolbox-pack and the tests; never a function): at build time it compiles `dict/`
 //! (jieba's dictionary, its two HMMs and its IDF table) into `dict/dict.bin`
 //! ([`format`]: a double-array trie, log-frequencies, tags, the HMM tables
 //! and the IDF table, mapped as is, so cold start parses nothing) and writes
 //! the tree. Segmentation and tagging reproduce Python jieba 0.42.1 token for token.
 
 mod added;
+#[cfg(feature = "build")]
 mod assemble;
+#[cfg(feature = "build")]
 mod compile;
 mod cut;
 mod dict;
@@ -28,7 +31,9 @@ mod tokenizer;
 pub mod userdict;
 
 pub use added::AddedWords;
+#[cfg(feature = "build")]
 pub use assemble::{assemble, AssembleError};
+#[cfg(feature = "build")]
 pub use compile::{compile, Sources};
 pub use keywords::{Keyword, KeywordOptions, Method, StopWords};
 pub use lexicon::Lexicon;
@@ -56,6 +61,7 @@ pub const TAGGING_WORK_PER_REQUEST: u64 = 20_000_000;
 /// This crate's version: the semver part of the layer's content version.
 pub const LAYER_SEMVER: &str = env!("CARGO_PKG_VERSION");
 
+#[cfg(feature = "build")]
 /// Python's `bytes.strip()`: ASCII whitespace, vertical tab included
 /// (which Rust's `trim_ascii` keeps), as jieba strips each line it reads.
 pub(crate) fn py_strip(bytes: &[u8]) -> &[u8] {

@@ -144,6 +144,55 @@ fn function_zips_hold_an_executable_bootstrap() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn bootstraps_link_the_layer_reader_but_not_its_compiler() {
+    // A message of the dict.txt compiler (toolbox-layer's `build` feature)
+    // and one of the reader; both survive stripping as string literals.
+    const COMPILER: &[u8] = b"is not `word frequency tag`";
+    const READER: &[u8] = b"dictionary mapped at a misaligned address";
+    let packer = std::fs::read(pack_binary()).unwrap();
+    assert!(contains(&packer, COMPILER), "toolbox-pack links the compiler, so the probe string is the right one");
+    let mut readers = 0;
+    for function in functions() {
+        let binary = std::fs::read(built(&format!("lambda/{function}/bootstrap"))).unwrap();
+        assert!(!contains(&binary, COMPILER), "{function}: the bootstrap links the layer compiler (scripts/build)");
+        let manifest =
+            std::fs::read_to_string(repo_root().join("functions").join(&function).join("Cargo.toml")).unwrap();
+        if manifest.lines().any(|l| l.starts_with("toolbox-layer")) {
+            assert!(contains(&binary, READER), "{function}: uses the layer but its reader is not in the bootstrap");
+            readers += 1;
+        }
+    }
+    assert!(readers >= 2, "segment and keywords read the layer");
+
+    // And by construction: resolved alone, as scripts/build builds them, no
+    // function turns on toolbox-layer's `build` feature; toolbox-pack does.
+    let features = |package: &str| {
+        let output = run(Command::new("cargo").current_dir(repo_root()).args([
+            "tree",
+            "--offline",
+            "--prefix",
+            "none",
+            "-e",
+            "normal,features",
+            "-p",
+            package,
+        ]));
+        assert!(output.status.success(), "cargo tree -p {package}: {}", describe(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let build_feature = "toolbox-layer feature \"build\"";
+    assert!(features("toolbox-pack").contains(build_feature));
+    for function in functions() {
+        assert!(!features(&function).contains(build_feature), "{function} turns on toolbox-layer's build feature");
+    }
+}
+
 #[test]
 fn every_bootstrap_needs_at_most_glibc_2_34() {
     let bootstraps: Vec<PathBuf> = functions().iter().map(|f| built(&format!("lambda/{f}/bootstrap"))).collect();

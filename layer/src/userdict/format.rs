@@ -26,7 +26,9 @@
 
 use std::ops::Range;
 
-use crate::format::{crc32, lay_out};
+use crate::format::crc32;
+#[cfg(feature = "build")]
+use crate::format::lay_out;
 
 pub const MAGIC: [u8; 8] = *b"TBXUDICT";
 /// Version of this layout; bump on any change.
@@ -143,6 +145,7 @@ impl Header {
     }
 }
 
+#[cfg(feature = "build")]
 /// Lays out a file from its header fields and sections.
 pub(crate) fn write(built_for: BuiltFor, total: u64, sections: [Vec<u8>; SECTIONS]) -> Vec<u8> {
     let (mut file, table) = lay_out(HEADER_LEN, &sections);

@@ -4,7 +4,9 @@
 //! Every read of the mapped file is bounds-checked: a corrupt file can give
 //! odd words, never a panic.
 
-use crate::format::{self, cast, Header, EMIT_INDEX_LEN, FREQ_BITS, FREQ_MASK, HMM_HAN_MIN, NONE, POS_MASK_WORDS};
+use crate::format::{
+    self, cast, Header, EMIT_INDEX_LEN, FREQ_BITS, FREQ_MASK, HMM_HAN_MIN, NONE, NO_IDF, POS_MASK_WORDS,
+};
 
 /// jieba's score for "impossible" (`MIN_FLOAT`).
 pub(crate) const MIN_FLOAT: f64 = -3.14e100;
@@ -28,6 +30,9 @@ pub(crate) struct Dict<'a> {
     idf_bytes: &'a [u8],
     idf_values: &'a [f64],
     idf_median: f64,
+    idf_distinct: &'a [f64],
+    /// Per trie slot, as `slots`.
+    idf_codes: &'a [u16],
     pub log_total: f64,
     /// jieba's `total`: the sum of every line's frequency.
     pub total: u64,
@@ -104,6 +109,8 @@ impl<'a> Dict<'a> {
             idf_bytes: section(format::IDF_BYTES),
             idf_values: cast(section(format::IDF_VALUES)),
             idf_median: cast::<f64>(section(format::IDF_MEDIAN)).first().copied().unwrap_or(0.0),
+            idf_distinct: cast(section(format::IDF_DISTINCT)),
+            idf_codes: cast(section(format::IDF_CODES)),
             log_total: header.log_total,
             total: header.total,
         }
@@ -152,9 +159,9 @@ impl<'a> Dict<'a> {
         }
     }
 
-    /// Walks `word` down the trie: the word field where it ends (`NONE` for a
-    /// prefix of a word), or `None` if no word starts with it.
-    fn walk(&self, word: &str) -> Option<u32> {
+    /// Walks `word` down the trie: the node where it ends and the word field
+    /// there (`NONE` for a prefix of a word), or `None` if no word starts with it.
+    fn walk(&self, word: &str) -> Option<(Node, u32)> {
         let mut node = self.root();
         let mut info = NONE;
         for c in word.chars() {
@@ -164,18 +171,18 @@ impl<'a> Dict<'a> {
             }
             (node, info) = self.child(node, code)?;
         }
-        Some(info)
+        Some((node, info))
     }
 
     /// The word field of `word` if the dictionary lists it (whatever its frequency).
     pub fn lookup(&self, word: &str) -> Option<u32> {
-        self.walk(word).filter(|&info| info != NONE)
+        self.walk(word).map(|(_, info)| info).filter(|&info| info != NONE)
     }
 
     /// jieba's `FREQ.get(word)`: the word's frequency, 0 for a prefix of a
     /// word, `None` for neither.
     pub fn freq(&self, word: &str) -> Option<u64> {
-        self.walk(word).map(|info| match info {
+        self.walk(word).map(|(_, info)| match info {
             NONE => 0,
             info => self.freqs.get((info & FREQ_MASK) as usize).copied().unwrap_or(0),
         })
@@ -272,8 +279,24 @@ impl<'a> Dict<'a> {
         self.hmm_params.get(i).copied().unwrap_or(MIN_FLOAT)
     }
 
-    /// The IDF of `word` in jieba's table.
+    /// The IDF of `word` in jieba's table: read where the word's trie walk
+    /// ends if it is a dictionary word, else searched among the others.
     pub fn idf(&self, word: &str) -> Option<f64> {
+        match self.walk(word) {
+            Some((node, info)) if info != NONE => {
+                let code = self.idf_codes.get(node.slot as usize).copied().unwrap_or(NO_IDF);
+                if code == NO_IDF {
+                    None
+                } else {
+                    self.idf_distinct.get(code as usize).copied()
+                }
+            }
+            _ => self.idf_of_other_word(word),
+        }
+    }
+
+    /// The IDF of a word the dictionary lacks, by binary search.
+    fn idf_of_other_word(&self, word: &str) -> Option<f64> {
         let words = self.idf_values.len().min(self.idf_offsets.len().saturating_sub(1));
         let key = |i: usize| -> &[u8] {
             let start = self.idf_offsets.get(i).copied().unwrap_or(0) as usize;

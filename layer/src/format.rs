@@ -19,7 +19,7 @@
 //! | 56 | 4 | words |
 //! | 60 | 4 | trie slots |
 //! | 64 | 16 × [`SECTIONS`] | section table: offset, length (bytes) |
-//! | 416 | 4 | crc32 of bytes 0..416 |
+//! | 448 | 4 | crc32 of bytes 0..448 |
 //!
 //! Sections, the small ones a cold start reads first, the trie last:
 //! - `BMP_CODES`: `u16` code of every BMP character (0: in no word).
@@ -53,10 +53,17 @@
 //!   jieba's `char_state_tab` lists the state for the character, bit 9 if it
 //!   has an emission probability. A row's entries are sorted by state.
 //! - `POS_ENTRY_EMITS`: `f64` per entry: the emission log-probability.
-//! - `IDF_OFFSETS` / `IDF_BYTES`: the words of jieba's IDF table, sorted by
-//!   their UTF-8 bytes; `u32` offsets (one more than words).
-//! - `IDF_VALUES`: `f64` per word, in the same order.
+//! - `IDF_OFFSETS` / `IDF_BYTES`: the words of jieba's IDF table that are
+//!   not dictionary words, sorted by their UTF-8 bytes; `u32` offsets (one
+//!   more than words).
+//! - `IDF_VALUES`: `f64` per such word, in the same order.
 //! - `IDF_MEDIAN`: one `f64`, jieba's `median_idf`.
+//! - `IDF_DISTINCT`: the IDF table's distinct values, `f64`, at most
+//!   [`MAX_IDF_VALUES`].
+//! - `IDF_CODES`: `u16` per trie slot: for the dictionary word ending there,
+//!   its IDF as an index into `IDF_DISTINCT` ([`NO_IDF`]: not in the IDF
+//!   table). A keyword's IDF is read where the walk for the word ends,
+//!   beside the slots segmentation touched, not by a search of its own.
 //! - `SLOTS`: the double-array trie, `[base, check, word]` as `u32` per slot.
 //!   Slot 0 is the root; the child of slot `s` on character code `c` is slot
 //!   `t = base[s] + c` if `check[t] == s`. `word[t]` describes the word
@@ -72,9 +79,9 @@ compile_error!("the compiled dictionary is little-endian and mapped as is");
 /// The file's first bytes.
 pub const MAGIC: [u8; 8] = *b"TBXJIEBA";
 /// Version of the compiled dictionary's layout; bump on any change.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 /// Number of sections in the table.
-pub const SECTIONS: usize = 22;
+pub const SECTIONS: usize = 24;
 const HEADER_CRC_AT: usize = 64 + 16 * SECTIONS;
 /// Bytes before the first section.
 pub const HEADER_LEN: usize = HEADER_CRC_AT + 8;
@@ -100,7 +107,9 @@ pub(crate) const IDF_BYTES: usize = 17;
 pub(crate) const IDF_VALUES: usize = 18;
 pub(crate) const IDF_MEDIAN: usize = 19;
 pub(crate) const FREQS: usize = 20;
-pub(crate) const SLOTS: usize = 21;
+pub(crate) const IDF_DISTINCT: usize = 21;
+pub(crate) const IDF_CODES: usize = 22;
+pub(crate) const SLOTS: usize = 23;
 
 /// Most tagging-HMM states: a state number fits a byte.
 pub(crate) const MAX_POS_STATES: usize = 256;
@@ -125,6 +134,10 @@ pub(crate) const HMM_HAN_MAX: u32 = 0x9FD5;
 pub(crate) const EMIT_INDEX_LEN: usize = (HMM_HAN_MAX - HMM_HAN_MIN + 1) as usize;
 /// Marks a trie slot that ends no word, a free slot's parent, and a missing emission row.
 pub(crate) const NONE: u32 = u32::MAX;
+/// `IDF_CODES`: the word has no IDF.
+pub(crate) const NO_IDF: u16 = u16::MAX;
+/// Most distinct IDF values a `u16` code can name.
+pub(crate) const MAX_IDF_VALUES: usize = NO_IDF as usize;
 
 /// What the header says, once it has been checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -293,6 +306,10 @@ impl Header {
         }
         expect(IDF_VALUES, (self.len(IDF_OFFSETS) / 4 - 1) * 8, "IDF value")?;
         expect(IDF_MEDIAN, 8, "IDF median")?;
+        expect(IDF_CODES, self.slots as usize * 2, "IDF code")?;
+        if self.len(IDF_DISTINCT) % 8 != 0 || self.len(IDF_DISTINCT) / 8 > MAX_IDF_VALUES {
+            return Err("compiled dictionary IDF value table is malformed".into());
+        }
         // Tag names are a few hundred bytes: check them all now, so that
         // tagging can hand them out as `&str` without a failure path.
         let offsets: &[u32] = cast(&file[self.sections[TAG_OFFSETS].clone()]);

@@ -217,3 +217,54 @@ fn review_lines_with_request_words() {
     let nonempty = check_with_words("reviews with userWords", &texts, &ASKS, &words);
     assert!(nonempty > texts.len() * 3, "{nonempty}");
 }
+
+/// Every word of jieba's IDF table, and every dictionary word it lacks, read
+/// back through the layer (dictionary words through the trie, the others
+/// through their own search) equals Python jieba's `idf_freq.get(word)`, bit
+/// for bit, and the median is jieba's `median_idf`.
+#[test]
+fn every_idf_equals_jiebas_table() {
+    const DUMP: &str = r#"
+import json, sys
+import jieba, jieba.analyse
+t = jieba.analyse.default_tfidf
+dict_words = [l.split(" ")[0] for l in open(sys.argv[1], encoding="utf-8").read().splitlines()]
+extra = [w for w in dict_words if w not in t.idf_freq]
+json.dump({"idf": {w: v.hex() for w, v in t.idf_freq.items()}, "missing": extra, "median": t.median_idf.hex()}, sys.stdout)
+"#;
+    let python = repo().join(".venv/jieba/bin/python");
+    let output = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(DUMP)
+        .arg(repo().join("dict/dict.txt"))
+        .output()
+        .expect("run Python jieba (scripts/setup jieba)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let dump: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // float.hex() → f64, exactly.
+    let from_hex = |s: &str| -> f64 {
+        let (sign, rest) = s.strip_prefix('-').map_or((1.0, s), |r| (-1.0, r));
+        let rest = rest.strip_prefix("0x").expect("hex float");
+        let (mantissa, exponent) = rest.split_once('p').expect("hex exponent");
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let mut bits = u64::from_str_radix(int, 16).unwrap();
+        for c in frac.chars() {
+            bits = bits * 16 + c.to_digit(16).unwrap() as u64;
+        }
+        let scale = exponent.parse::<i32>().unwrap() - 4 * frac.len() as i32;
+        sign * bits as f64 * 2f64.powi(scale)
+    };
+    let tokenizer = tokenizer();
+    let table = dump["idf"].as_object().unwrap();
+    assert!(table.len() > 200_000, "jieba's table has {} words", table.len());
+    for (word, value) in table {
+        let expected = from_hex(value.as_str().unwrap());
+        assert_eq!(tokenizer.idf(word).map(f64::to_bits), Some(expected.to_bits()), "idf of {word:?}");
+    }
+    let missing = dump["missing"].as_array().unwrap();
+    assert!(missing.len() > 10_000);
+    for word in missing {
+        assert_eq!(tokenizer.idf(word.as_str().unwrap()), None, "{word} is not in jieba's IDF table");
+    }
+    assert_eq!(tokenizer.median_idf().to_bits(), from_hex(dump["median"].as_str().unwrap()).to_bits());
+}

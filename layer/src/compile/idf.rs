@@ -2,13 +2,32 @@
 
 use std::collections::BTreeMap;
 
-/// The table as the format stores it: words sorted by their UTF-8 bytes.
+/// The table as jieba holds it: each word's IDF, sorted by the words' UTF-8
+/// bytes, and jieba's `median_idf`.
 #[derive(Debug)]
-pub(super) struct Idf {
+pub(super) struct Idf<'a> {
+    pub entries: Vec<(&'a str, f64)>,
+    pub median: f64,
+}
+
+/// Words and their values as the format's `IDF_OFFSETS` / `IDF_BYTES` /
+/// `IDF_VALUES` store them (in the order given: sorted for a binary search).
+pub(super) struct Table {
     pub offsets: Vec<u32>,
     pub bytes: Vec<u8>,
     pub values: Vec<f64>,
-    pub median: f64,
+}
+
+impl Table {
+    pub fn of(entries: &[(&str, f64)]) -> Result<Table, String> {
+        let mut table = Table { offsets: vec![0], bytes: Vec::new(), values: Vec::with_capacity(entries.len()) };
+        for &(word, value) in entries {
+            table.bytes.extend_from_slice(word.as_bytes());
+            table.offsets.push(u32::try_from(table.bytes.len()).map_err(|_| "IDF table too large")?);
+            table.values.push(value);
+        }
+        Ok(table)
+    }
 }
 
 /// Python's `str.splitlines()` line boundaries.
@@ -21,12 +40,12 @@ fn is_py_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
-impl Idf {
+impl<'a> Idf<'a> {
     /// `IDFLoader.set_new_path`: each line (as `splitlines` cuts them) is
     /// stripped and must split on single spaces into exactly `word idf`; a
     /// repeated word keeps its last value; the median is
     /// `sorted(values)[len // 2]`.
-    pub fn parse(bytes: &[u8]) -> Result<Idf, String> {
+    pub fn parse(bytes: &'a [u8]) -> Result<Idf<'a>, String> {
         let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
         let mut lines: Vec<&str> = text.split_inclusive(is_line_break).collect();
         // "\r\n" is one break to splitlines.
@@ -57,15 +76,7 @@ impl Idf {
         let mut sorted: Vec<f64> = table.values().copied().collect();
         sorted.sort_by(f64::total_cmp);
         let median = sorted[sorted.len() / 2];
-        let mut offsets = vec![0u32];
-        let mut bytes = Vec::new();
-        let mut values = Vec::with_capacity(table.len());
-        for (word, value) in table {
-            bytes.extend_from_slice(word.as_bytes());
-            offsets.push(u32::try_from(bytes.len()).map_err(|_| "table too large")?);
-            values.push(value);
-        }
-        Ok(Idf { offsets, bytes, values, median })
+        Ok(Idf { entries: table.into_iter().collect(), median })
     }
 }
 
@@ -76,9 +87,13 @@ mod tests {
     #[test]
     fn last_value_wins_and_the_median_is_the_upper_middle() {
         let idf = Idf::parse("b 2.5\r\na 1.0\nc 3.0\u{2028}b 4.0\n".as_bytes()).unwrap();
-        assert_eq!(idf.values, [1.0, 4.0, 3.0]);
+        assert_eq!(idf.entries, [("a", 1.0), ("b", 4.0), ("c", 3.0)]);
         assert_eq!(idf.median, 3.0);
-        assert_eq!(idf.bytes, b"abc");
+        let table = Table::of(&idf.entries).unwrap();
+        assert_eq!(
+            (table.offsets, table.bytes, table.values),
+            (vec![0, 1, 2, 3], b"abc".to_vec(), vec![1.0, 4.0, 3.0])
+        );
     }
 
     #[test]

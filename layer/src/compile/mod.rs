@@ -15,7 +15,7 @@ mod trie;
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::format::{self, Writer, FREQ_BITS, MAX_FREQS, MAX_TAGS, SECTIONS};
+use crate::format::{self, Writer, FREQ_BITS, MAX_FREQS, MAX_IDF_VALUES, MAX_TAGS, NO_IDF, SECTIONS};
 
 /// Where each source lives under the `dict/` directory.
 pub const DICT_TXT: &str = "dict.txt";
@@ -106,6 +106,27 @@ pub fn compile(sources: &Sources) -> Result<Vec<u8>, String> {
     let finalseg = hmm::Finalseg::parse(&sources.finalseg)?;
     let posseg = hmm::Posseg::parse(&sources.posseg, &mut tags)?;
     let idf = idf::Idf::parse(&sources.idf_txt).map_err(in_file(IDF_TXT))?;
+    // A dictionary word's IDF is found at the end of the trie walk keywords
+    // make anyway (a code per slot into the table's few thousand distinct
+    // values); only the IDF words the dictionary lacks need a search of their own.
+    let mut idf_distinct: Vec<f64> = idf.entries.iter().map(|&(_, value)| value).collect();
+    idf_distinct.sort_by(f64::total_cmp);
+    idf_distinct.dedup_by(|a, b| a.to_bits() == b.to_bits());
+    if idf_distinct.len() > MAX_IDF_VALUES {
+        return Err(format!("{IDF_TXT}: {} distinct values, the format holds {MAX_IDF_VALUES}", idf_distinct.len()));
+    }
+    let mut idf_codes = vec![NO_IDF; trie.slots.len() / 3];
+    let mut idf_others = Vec::new();
+    for &(word, value) in &idf.entries {
+        match trie.word_slot(word, &codes) {
+            Some(slot) => {
+                let code = idf_distinct.binary_search_by(|v| v.total_cmp(&value)).unwrap_or(0);
+                idf_codes[slot] = code as u16;
+            }
+            None => idf_others.push((word, value)),
+        }
+    }
+    let idf_others = idf::Table::of(&idf_others).map_err(in_file(IDF_TXT))?;
 
     let mut tag_offsets = vec![0u32];
     let mut tag_bytes = Vec::new();
@@ -140,11 +161,13 @@ pub fn compile(sources: &Sources) -> Result<Vec<u8>, String> {
         format::bytes_of_u32(&posseg.rows),
         format::bytes_of_u16(&posseg.entry_states),
         format::bytes_of_f64(&posseg.entry_emits),
-        format::bytes_of_u32(&idf.offsets),
-        idf.bytes,
-        format::bytes_of_f64(&idf.values),
+        format::bytes_of_u32(&idf_others.offsets),
+        idf_others.bytes,
+        format::bytes_of_f64(&idf_others.values),
         format::bytes_of_f64(&[idf.median]),
         format::bytes_of_u64(&distinct),
+        format::bytes_of_f64(&idf_distinct),
+        format::bytes_of_u16(&idf_codes),
         format::bytes_of_u32(&trie.slots),
     ];
     Ok(writer.finish(sections))

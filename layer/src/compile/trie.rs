@@ -138,6 +138,20 @@ impl DoubleArray {
         let slots = (0..base.len()).flat_map(|i| [base[i], check[i], word[i]]).collect();
         Ok(DoubleArray { slots })
     }
+
+    /// The slot where `word` ends, if it is one of the trie's words.
+    pub fn word_slot(&self, word: &str, codes: &CharCodes) -> Option<usize> {
+        let field = |slot: usize, i: usize| self.slots.get(3 * slot + i).copied();
+        let mut slot = 0usize;
+        for c in word.chars() {
+            let t = field(slot, 0)? as usize + *codes.map.get(&c)? as usize;
+            if t == 0 || field(t, 1)? as usize != slot {
+                return None;
+            }
+            slot = t;
+        }
+        (slot != 0 && field(slot, 2)? != NONE).then_some(slot)
+    }
 }
 
 /// Which double-array slots are still free: `next[i]` leads (through

@@ -1,9 +1,11 @@
 //! Warm keyword extraction: load once, then rank every line of a corpus
 //! `repeats` times, top 20, as each engine does by default (TF-IDF without a
-//! POS filter; TextRank with ns, n, vn, v). Prints the bytes ranked, the
-//! keywords and the best pass's throughput. Run with `repeats` 0 and 1 under
-//! callgrind, the difference is the warm cost of one pass.
-//! Usage: warm-keywords <ours|jieba> <layer dir|dict dir> <corpus> <lines> <tfidf|textrank> <repeats>
+//! POS filter; TextRank with ns, n, vn, v); or, with `posseg`, tag every line
+//! (HMM on), the step TextRank and POS-filtered TF-IDF start with. Prints the
+//! bytes read, the keywords (or tagged words) and the best pass's throughput.
+//! Run with `repeats` 0 and 1 under callgrind, the difference is the warm
+//! cost of one pass.
+//! Usage: warm-keywords <ours|jieba> <layer dir|dict dir> <corpus> <lines> <tfidf|textrank|posseg> <repeats>
 //! (`dict dir` holds jieba's dict.txt and idf.txt; `lines`: the corpus's first lines only)
 use std::time::Instant;
 
@@ -23,7 +25,10 @@ fn fail(message: String) -> ! {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 7 {
-        fail(format!("usage: {} <ours|jieba> <layer dir|dict dir> <corpus> <lines> <tfidf|textrank> <repeats>", args[0]));
+        fail(format!(
+            "usage: {} <ours|jieba> <layer dir|dict dir> <corpus> <lines> <tfidf|textrank|posseg> <repeats>",
+            args[0]
+        ));
     }
     let read = |path: String| std::fs::read(&path).unwrap_or_else(|e| fail(format!("{path}: {e}")));
     let engine = match args[1].as_str() {
@@ -39,13 +44,23 @@ fn main() {
     };
     let corpus = std::fs::read_to_string(&args[3]).unwrap_or_else(|e| fail(format!("{}: {e}", args[3])));
     let take: usize = args[4].parse().unwrap_or_else(|e| fail(format!("lines: {e}")));
-    let method = Method::parse(&args[5]).unwrap_or_else(|| fail(format!("unknown method {}", args[5])));
+    // `None`: posseg alone.
+    let method = match args[5].as_str() {
+        "posseg" => None,
+        other => Some(Method::parse(other).unwrap_or_else(|| fail(format!("unknown method {other}")))),
+    };
     let repeats: usize = args[6].parse().unwrap_or_else(|e| fail(format!("repeats: {e}")));
     let lines: Vec<&str> = corpus.lines().take(take).collect();
     let bytes: usize = lines.iter().map(|l| l.len()).sum();
 
     let stop_words = StopWords::default();
-    let options = KeywordOptions { method, top_k: 20, allow_pos: None, with_flag: true, stop_words: &stop_words };
+    let options = KeywordOptions {
+        method: method.unwrap_or(Method::TfIdf),
+        top_k: 20,
+        allow_pos: None,
+        with_flag: true,
+        stop_words: &stop_words,
+    };
     let textrank_pos = || ["ns", "n", "vn", "v"].map(String::from).to_vec();
     let mut keywords = 0;
     let mut best = f64::INFINITY;
@@ -53,12 +68,14 @@ fn main() {
         let started = Instant::now();
         for line in &lines {
             keywords += match (&engine, method) {
-                (Engine::Ours(t), _) => {
+                (Engine::Ours(t), None) => t.posseg(line, true).len(),
+                (Engine::Jieba(j, _, _), None) => j.tag(line, true).len(),
+                (Engine::Ours(t), Some(_)) => {
                     let mut unbounded = u64::MAX;
                     t.keywords(line, &options, &mut unbounded).map_or(0, |k| k.len())
                 }
-                (Engine::Jieba(j, tfidf, _), Method::TfIdf) => tfidf.extract_keywords(j, line, 20, vec![]).len(),
-                (Engine::Jieba(j, _, textrank), Method::TextRank) => {
+                (Engine::Jieba(j, tfidf, _), Some(Method::TfIdf)) => tfidf.extract_keywords(j, line, 20, vec![]).len(),
+                (Engine::Jieba(j, _, textrank), Some(Method::TextRank)) => {
                     textrank.extract_keywords(j, line, 20, textrank_pos()).len()
                 }
             };

@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use toolbox_layer::{Mode, Tokenizer};
 
+// One engine per process: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Engine {
     Ours(Tokenizer),
     Jieba(jieba_rs::Jieba),

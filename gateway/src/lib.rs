@@ -9,6 +9,7 @@
 mod event;
 mod form;
 mod limit;
+pub mod log;
 mod params;
 mod response;
 mod runtime;

@@ -2,11 +2,12 @@ use std::fmt::Display;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
+use crate::log::{Field, Level, Logger};
 use crate::{handle, Request, Response};
 
 /// Variables Lambda always sets; lambda_runtime panics without them, so they
@@ -45,41 +46,87 @@ impl InitError for toolbox_layer::LayerError {
 /// An `init` failure is posted to the Runtime API's `/runtime/init/error`
 /// (lambda_runtime never does that itself) and the process exits non-zero.
 pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S, &Request) -> Response) -> ExitCode {
+    let logger = Logger::from_env();
     let missing: Vec<&str> = REQUIRED_ENV.iter().copied().filter(|v| std::env::var_os(v).is_none()).collect();
     if !missing.is_empty() {
         let message = format!(
             "not started by Lambda: {} unset (run it with scripts/serve or toolbox-local invoke)",
             missing.join(", ")
         );
-        return fail_init("Runtime.MissingEnvironment", &message);
+        return fail_init(&logger, "Runtime.MissingEnvironment", &message);
     }
 
     let state = match init() {
         Ok(state) => state,
-        Err(e) => return fail_init(e.error_type(), &e.to_string()),
+        Err(e) => return fail_init(&logger, e.error_type(), &e.to_string()),
     };
 
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(e) => return fail_init("Runtime.InitError", &format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail_init(&logger, "Runtime.InitError", &format!("cannot start the async runtime: {e}")),
     };
     let state = &state;
+    let logger = &logger;
     let service = service_fn(move |event: LambdaEvent<Value>| async move {
-        Ok::<Value, std::convert::Infallible>(handle(state, event.payload, handler))
+        let started = Instant::now();
+        let (route, input_bytes) = describe(&event.payload);
+        let answer = handle(state, event.payload, handler);
+        let status = answer.get("statusCode").and_then(Value::as_u64).unwrap_or(0);
+        let level = if status >= 500 { Level::Error } else { Level::Info };
+        logger.log(
+            level,
+            Some(&event.context.request_id),
+            &format!("{route} {status}"),
+            &[
+                ("route", Field::Text(&route)),
+                ("status", Field::Count(status)),
+                ("durationMs", Field::Ms(started.elapsed().as_secs_f64() * 1000.0)),
+                ("inputBytes", Field::Count(input_bytes)),
+            ],
+        );
+        Ok::<Value, std::convert::Infallible>(answer)
     });
     match runtime.block_on(lambda_runtime::run(service)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("lambda runtime loop ended: {e}");
+            logger.log(Level::Fatal, None, &format!("lambda runtime loop ended: {e}"), &[]);
             ExitCode::FAILURE
         }
     }
 }
 
-fn fail_init(error_type: &str, message: &str) -> ExitCode {
-    eprintln!("init error: {message}");
+/// An event's route (`GET /segment`, or `direct` for a direct invoke) and
+/// its input size: the body's bytes as API Gateway passed them, or the
+/// whole event's JSON for a direct invoke.
+fn describe(event: &Value) -> (String, u64) {
+    let text = |name: &str| event.get(name).and_then(Value::as_str);
+    let body = text("body").map_or(0, |b| b.len() as u64);
+    if let Some(route) = text("routeKey") {
+        return (route.to_owned(), body);
+    }
+    if let (Some(method), Some(resource)) = (text("httpMethod"), text("resource")) {
+        return (format!("{method} {resource}"), body);
+    }
+    /// Counts what is written, keeping nothing.
+    struct Counter(u64);
+    impl Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len() as u64;
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    let _ = serde_json::to_writer(&mut counter, event);
+    ("direct".to_owned(), counter.0)
+}
+
+fn fail_init(logger: &Logger, error_type: &str, message: &str) -> ExitCode {
+    logger.log(Level::Fatal, None, &format!("init error: {message}"), &[("errorType", Field::Text(error_type))]);
     if let Err(e) = report_init_error(error_type, message) {
-        eprintln!("could not report the init error to the Runtime API: {e}");
+        logger.log(Level::Fatal, None, &format!("could not report the init error to the Runtime API: {e}"), &[]);
     }
     ExitCode::FAILURE
 }

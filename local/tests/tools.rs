@@ -76,11 +76,44 @@ fn every_tool_answers_through_the_runner() {
         assert_eq!(count, requests, "no REPORT for {name}:\n{}", runner.log());
         assert_eq!(cold, 1, "{name} should have started exactly one instance:\n{}", runner.log());
     }
+    // template.yaml's LoggingConfig is JSON by default: the platform's
+    // records and the function's own lines are JSON objects.
+    let log = runner.log();
+    let report: Value = serde_json::from_str(common::report_lines(&log, "hello")[0]).unwrap();
+    let metrics = &report["record"]["metrics"];
+    for field in ["durationMs", "billedDurationMs", "maxMemoryUsedMB", "initDurationMs"] {
+        assert!(metrics[field].is_number(), "{field} missing from {report}");
+    }
+    assert_eq!((metrics["memorySizeMB"].as_u64(), report["record"]["status"].as_str()), (Some(128), Some("success")));
+    let request_id = report["record"]["requestId"].as_str().unwrap();
+    let lines: Vec<Value> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("[segment] "))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l.get("route").is_some())
+        .collect();
+    assert_eq!(lines.len(), 2, "one line a request:\n{log}");
+    let post = lines.iter().find(|l| l["route"] == "POST /segment").expect("the POST's line");
+    assert_eq!((post["level"].as_str(), post["status"].as_u64()), (Some("INFO"), Some(200)));
+    assert_eq!(post["inputBytes"], json!("{\"text\": \"他来到了网易杭研大厦\"}".len()));
+    assert_eq!(post["functionName"], "SegmentFunction");
+    assert!(post["durationMs"].is_number() && post["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(post["requestId"].as_str().is_some_and(|id| id.len() == 36 && id != request_id));
+}
+
+#[test]
+fn text_logs_when_the_template_says_text() {
+    let runner = Runner::start(&template(), &["--parameter", "LogFormat=Text"]);
+    assert_eq!(runner.get("/hello").status, 200);
+    assert_eq!(wait_reports(&runner, "hello", 1), (1, 1), "{}", runner.log());
     let log = runner.log();
     let report = log.lines().find(|l| l.starts_with("[hello] REPORT RequestId: ")).unwrap();
     for field in ["Duration: ", "Billed Duration: ", "Memory Size: 128 MB", "Max Memory Used: ", "Init Duration: "] {
         assert!(report.contains(field), "{field} missing from {report}");
     }
+    assert!(log.contains("[hello] START RequestId: ") && log.contains("[hello] END RequestId: "), "{log}");
+    let line = log.lines().find(|l| l.starts_with("[hello] ") && l.contains("GET /hello 200")).expect(&log);
+    assert!(line.contains("\tINFO\t") && line.contains(" route=GET /hello status=200 "), "{line}");
 }
 
 #[test]
@@ -92,8 +125,8 @@ fn warm_instances_are_reused() {
     let (count, cold) = wait_reports(&runner, "hello", 3);
     assert_eq!((count, cold), (3, 1), "one cold start, then warm:\n{}", runner.log());
     let log = runner.log();
-    let second = log.lines().filter(|l| l.starts_with("[hello] REPORT")).nth(1).unwrap();
-    assert!(!second.contains("Init Duration"), "{second}");
+    let second = common::report_lines(&log, "hello")[1];
+    assert!(!second.contains("Init Duration") && !second.contains("initDurationMs"), "{second}");
 }
 
 #[test]

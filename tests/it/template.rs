@@ -79,6 +79,35 @@ fn cfn_lint_rejects_a_wrong_runtime_or_architecture() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// template.yaml with parameter `name`'s default replaced by `value`, as a
+/// deploy passing it would see the template.
+fn with_default(original: &str, name: &str, value: &str) -> String {
+    let at = original.find(&format!("\n  {name}:\n")).unwrap_or_else(|| panic!("no parameter {name}"));
+    let default = at + original[at..].find("    Default: ").expect("a Default") + "    Default: ".len();
+    let end = default + original[default..].find('\n').unwrap();
+    format!("{}{value}{}", &original[..default], &original[end..])
+}
+
+#[test]
+fn cfn_lint_accepts_every_logging_option() {
+    let dir = scratch_dir("cfn-lint-options");
+    let original = std::fs::read_to_string(template_path()).unwrap();
+    let options = [("LogFormat", "Text"), ("LogLevel", "DEBUG"), ("LogLevel", "ERROR")];
+    for (name, value) in options {
+        let changed = with_default(&original, name, value);
+        assert_ne!(changed, original);
+        let path = dir.join(format!("{name}-{value}.yaml"));
+        std::fs::write(&path, changed).unwrap();
+        let output = cfn_lint(&path);
+        assert!(output.status.success(), "cfn-lint with {name}={value}: {}", describe(&output));
+    }
+    // A value outside AllowedValues is refused, so the loop above checks something.
+    let path = dir.join("bad.yaml");
+    std::fs::write(&path, with_default(&original, "LogFormat", "Xml")).unwrap();
+    assert!(!cfn_lint(&path).status.success(), "cfn-lint accepted LogFormat Xml");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn sam_validate_accepts_the_template_offline() {
     let dir = scratch_dir("sam-validate");

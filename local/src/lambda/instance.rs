@@ -139,7 +139,7 @@ impl Instance {
         let message = outcome.error_payload(launch.function.timeout_s);
         let message = message.get("errorMessage").and_then(Value::as_str).unwrap_or_default();
         log::line(label, &format!("init error: {error_type} {message}"));
-        log::line(label, &report::init_report_line(spawned_at.elapsed(), status, &error_type));
+        log::line(label, &report::init_report(spawned_at.elapsed(), status, &error_type, &launch.function.logging));
         let _ = instance.child.wait().await;
         Err(outcome)
     }
@@ -165,7 +165,9 @@ impl Instance {
             ),
             body: event,
         };
-        log::info(label, &format!("START RequestId: {request_id} Version: $LATEST"));
+        if let Some(line) = report::start(&request_id, &function.logging) {
+            log::info(label, &line);
+        }
         // Anything left over from before this event (e.g. the runtime's
         // second /next) is stale.
         while let Ok(event) = self.api.events.try_recv() {
@@ -223,8 +225,15 @@ impl Instance {
             .max(process::peak_rss_kib(self.child.pid).unwrap_or(0))
             .div_ceil(1024);
         let usage = Usage { duration, init, memory_mb: function.memory_mb, peak_mb };
-        log::info(label, &format!("END RequestId: {request_id}"));
-        log::info(label, &report::report_line(&request_id, &usage, &outcome));
+        for line in [
+            report::end(&request_id, &outcome, &function.logging),
+            report::report(&request_id, &usage, &outcome, &function.logging),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            log::info(label, &line);
+        }
         outcome
     }
 }
@@ -250,6 +259,7 @@ fn environment(launch: &Launch<'_>, api: &str) -> Vec<(String, String)> {
         ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", f.function_name)),
         ("AWS_LAMBDA_LOG_STREAM_NAME", format!("{}/[$LATEST]{}", util::log_date(now), util::hex(32))),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        ("AWS_LAMBDA_LOG_FORMAT", if f.logging.json { "JSON" } else { "Text" }.into()),
         ("AWS_REGION", region.clone()),
         ("AWS_DEFAULT_REGION", region.clone()),
         ("_HANDLER", f.handler.clone()),
@@ -264,8 +274,11 @@ fn environment(launch: &Launch<'_>, api: &str) -> Vec<(String, String)> {
         ("TZ", ":UTC".into()),
     ];
     // Lambda's reserved variables win over the template's.
-    env.retain(|(k, _)| !reserved.iter().any(|(r, _)| r == k));
+    env.retain(|(k, _)| !reserved.iter().any(|(r, _)| r == k) && k != "AWS_LAMBDA_LOG_LEVEL");
     env.extend(reserved.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    if let Some(level) = &f.logging.application_level {
+        env.push(("AWS_LAMBDA_LOG_LEVEL".into(), level.clone()));
+    }
     if let Some(layer) = launch.layer_dir {
         env.retain(|(k, _)| k != "TOOLBOX_LAYER_DIR");
         env.push(("TOOLBOX_LAYER_DIR".into(), layer.display().to_string()));

@@ -1,9 +1,16 @@
-//! Lambda's log lines for an invocation and a failed init: the REPORT and
-//! INIT_REPORT lines CloudWatch shows.
+//! Lambda's log lines for an invocation and a failed init: START, END,
+//! REPORT and INIT_REPORT as CloudWatch shows them, or, for a function whose
+//! `LoggingConfig` says `LogFormat: JSON`, the `platform.start`,
+//! `platform.runtimeDone`, `platform.report` and `platform.initReport`
+//! records Lambda writes instead.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use serde_json::{json, Value};
+use toolbox_gateway::log::{timestamp, Level};
 
 use super::Outcome;
+use crate::template::Logging;
 
 /// What one invocation cost, as REPORT states it.
 pub struct Usage {
@@ -14,12 +21,96 @@ pub struct Usage {
     pub peak_mb: u64,
 }
 
+impl Usage {
+    /// Duration, billed duration and init duration, in ms.
+    fn figures(&self) -> (f64, u64, Option<f64>) {
+        let duration_ms = self.duration.as_secs_f64() * 1000.0;
+        let init_ms = self.init.map(|d| d.as_secs_f64() * 1000.0);
+        // Custom runtimes (provided.*) are billed for init too.
+        let billed = duration_ms.ceil() as u64 + init_ms.map_or(0, |ms| ms.ceil() as u64);
+        (duration_ms, billed, init_ms)
+    }
+}
+
+/// An invocation's status as the platform records state it.
+fn status(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Timeout => "timeout",
+        Outcome::OutOfMemory | Outcome::Crashed(_) | Outcome::FunctionError(_) | Outcome::ResponseTooLarge => "error",
+        _ => "success",
+    }
+}
+
+/// Whether INFO records (START, END, REPORT) pass `SystemLogLevel`.
+fn info_passes(logging: &Logging) -> bool {
+    logging.system_level.as_deref().and_then(Level::parse).is_none_or(|level| level <= Level::Info)
+}
+
+fn record(kind: &str, record: Value) -> String {
+    json!({"time": timestamp(SystemTime::now()), "type": kind, "record": record}).to_string()
+}
+
+/// `START RequestId: ...`, or `platform.start`.
+pub fn start(request_id: &str, logging: &Logging) -> Option<String> {
+    info_passes(logging).then(|| match logging.json {
+        true => record("platform.start", json!({"requestId": request_id, "version": "$LATEST"})),
+        false => format!("START RequestId: {request_id} Version: $LATEST"),
+    })
+}
+
+/// `END RequestId: ...`, or `platform.runtimeDone`.
+pub fn end(request_id: &str, outcome: &Outcome, logging: &Logging) -> Option<String> {
+    info_passes(logging).then(|| match logging.json {
+        true => record("platform.runtimeDone", json!({"requestId": request_id, "status": status(outcome)})),
+        false => format!("END RequestId: {request_id}"),
+    })
+}
+
+/// `REPORT ...`, or `platform.report`.
+pub fn report(request_id: &str, usage: &Usage, outcome: &Outcome, logging: &Logging) -> Option<String> {
+    if !info_passes(logging) {
+        return None;
+    }
+    if !logging.json {
+        return Some(report_line(request_id, usage, outcome));
+    }
+    let (duration_ms, billed, init_ms) = usage.figures();
+    let mut metrics = json!({
+        "durationMs": (duration_ms * 100.0).round() / 100.0,
+        "billedDurationMs": billed,
+        "memorySizeMB": usage.memory_mb,
+        "maxMemoryUsedMB": usage.peak_mb,
+    });
+    if let Some(ms) = init_ms {
+        metrics["initDurationMs"] = json!((ms * 100.0).round() / 100.0);
+    }
+    let mut fields = json!({"requestId": request_id, "metrics": metrics, "status": status(outcome)});
+    if let Some(kind) = outcome.error_type().filter(|_| status(outcome) == "error") {
+        fields["errorType"] = json!(kind);
+    }
+    Some(record("platform.report", fields))
+}
+
+/// `INIT_REPORT ...`, or `platform.initReport`, for an init that failed.
+pub fn init_report(init: Duration, status: &str, error_type: &str, logging: &Logging) -> String {
+    match logging.json {
+        true => record(
+            "platform.initReport",
+            json!({
+                "initializationType": "on-demand",
+                "phase": "init",
+                "status": status,
+                "errorType": error_type,
+                "metrics": {"durationMs": (init.as_secs_f64() * 100_000.0).round() / 100.0},
+            }),
+        ),
+        false => init_report_line(init, status, error_type),
+    }
+}
+
 /// `REPORT RequestId: ...\tDuration: ...` with the status of a failure.
 pub fn report_line(request_id: &str, usage: &Usage, outcome: &Outcome) -> String {
-    let duration_ms = usage.duration.as_secs_f64() * 1000.0;
-    let init_ms = usage.init.map(|d| d.as_secs_f64() * 1000.0);
-    // Custom runtimes (provided.*) are billed for init too.
-    let billed = duration_ms.ceil() as u64 + init_ms.map_or(0, |ms| ms.ceil() as u64);
+    let (duration_ms, billed, init_ms) = usage.figures();
     let mut report = format!(
         "REPORT RequestId: {request_id}\tDuration: {duration_ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
         usage.memory_mb, usage.peak_mb
@@ -95,5 +186,44 @@ mod tests {
             init_report_line(Duration::from_millis(10), "timeout", "Sandbox.Timedout"),
             "INIT_REPORT Init Duration: 10.00 ms\tPhase: init\tStatus: timeout\tError Type: Sandbox.Timedout"
         );
+    }
+
+    #[test]
+    fn json_records_follow_lambdas_shapes() {
+        let json = Logging { json: true, ..Logging::default() };
+        let usage = Usage {
+            duration: Duration::from_micros(1_250),
+            init: Some(Duration::from_micros(2_190)),
+            memory_mb: 128,
+            peak_mb: 4,
+        };
+        let parse = |line: Option<String>| -> Value { serde_json::from_str(&line.unwrap()).unwrap() };
+        let started = parse(start("r-1", &json));
+        assert_eq!(
+            (started["type"].as_str(), &started["record"]),
+            (Some("platform.start"), &json!({"requestId": "r-1", "version": "$LATEST"}))
+        );
+        assert!(started["time"].as_str().unwrap().ends_with('Z'));
+        let done = parse(end("r-1", &Outcome::Timeout, &json));
+        assert_eq!(done["record"], json!({"requestId": "r-1", "status": "timeout"}));
+        let reported = parse(report("r-1", &usage, &Outcome::Response(Default::default()), &json));
+        assert_eq!(reported["type"], "platform.report");
+        assert_eq!(
+            reported["record"],
+            json!({"requestId": "r-1", "status": "success", "metrics": {"durationMs": 1.25, "billedDurationMs": 5,
+                   "memorySizeMB": 128, "maxMemoryUsedMB": 4, "initDurationMs": 2.19}})
+        );
+        let oom = parse(report("r-1", &usage, &Outcome::OutOfMemory, &json));
+        assert_eq!(
+            (oom["record"]["status"].as_str(), oom["record"]["errorType"].as_str()),
+            (Some("error"), Some("Runtime.OutOfMemory"))
+        );
+        let init: Value =
+            serde_json::from_str(&init_report(Duration::from_millis(10), "error", "Runtime.ExitError", &json)).unwrap();
+        assert_eq!(init["record"]["metrics"]["durationMs"], 10.0);
+        // SystemLogLevel WARN drops the INFO records; text stays text.
+        let warn = Logging { json: true, system_level: Some("WARN".into()), ..Logging::default() };
+        assert_eq!(start("r-1", &warn), None);
+        assert_eq!(start("r-1", &Logging::default()).unwrap(), "START RequestId: r-1 Version: $LATEST");
     }
 }

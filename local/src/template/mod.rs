@@ -54,6 +54,19 @@ pub struct Function {
     pub environment: BTreeMap<String, String>,
     /// `ReservedConcurrentExecutions`, the per-function concurrency cap.
     pub reserved_concurrency: Option<usize>,
+    pub logging: Logging,
+}
+
+/// `LoggingConfig`: Lambda's advanced logging controls.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Logging {
+    /// `LogFormat: JSON` (else `Text`): the function is told so
+    /// (`AWS_LAMBDA_LOG_FORMAT`) and the platform's own lines are JSON records.
+    pub json: bool,
+    /// `ApplicationLogLevel`, passed as `AWS_LAMBDA_LOG_LEVEL`.
+    pub application_level: Option<String>,
+    /// `SystemLogLevel`: START/END/REPORT are INFO records, dropped above it.
+    pub system_level: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -158,6 +171,14 @@ impl Template {
             let runtime = prop("Runtime")?.map(|v| scalar_string(&v)).unwrap_or_else(|| "provided.al2023".into());
             let reserved_concurrency =
                 prop("ReservedConcurrentExecutions")?.and_then(|v| number(&v)).map(|n| n as usize);
+            let logging = prop("LoggingConfig")?.map(|config| {
+                let field = |name: &str| config.get(name).map(scalar_string).filter(|s| !s.is_empty());
+                Logging {
+                    json: field("LogFormat").is_some_and(|f| f.eq_ignore_ascii_case("json")),
+                    application_level: field("ApplicationLogLevel"),
+                    system_level: field("SystemLogLevel"),
+                }
+            });
 
             let index = template.functions.len();
             template.functions.push(Function {
@@ -170,6 +191,7 @@ impl Template {
                 runtime,
                 environment,
                 reserved_concurrency,
+                logging: logging.unwrap_or_default(),
             });
 
             let Some(events) = props.get("Events").and_then(Value::as_object) else { continue };
@@ -420,6 +442,10 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Timeout: 10
+      LoggingConfig:
+        LogFormat: !If [IsProd, Text, JSON]
+        ApplicationLogLevel: DEBUG
+        SystemLogLevel: WARN
   Unused:
     Type: AWS::Serverless::Function
     Condition: IsProd
@@ -442,6 +468,11 @@ Resources:
         let r = t.function("RandomImageFunction").unwrap();
         assert_eq!(r.name, "random-image");
         assert_eq!(r.timeout_s, 10.0);
+        assert_eq!(f.logging, Logging::default(), "no LoggingConfig: Text, no levels");
+        assert_eq!(
+            r.logging,
+            Logging { json: true, application_level: Some("DEBUG".into()), system_level: Some("WARN".into()) }
+        );
     }
 
     #[test]

@@ -286,11 +286,20 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Number of REPORT lines for `function` in a log, and how many had an Init Duration.
+/// `function`'s REPORT lines in a log: `REPORT RequestId: ...` in the text
+/// format, `platform.report` records in the JSON one (`LoggingConfig`).
+pub fn report_lines<'a>(log: &'a str, function: &str) -> Vec<&'a str> {
+    let prefix = format!("[{function}] ");
+    log.lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter(|l| l.starts_with("REPORT ") || (l.starts_with('{') && l.contains(r#""type":"platform.report""#)))
+        .collect()
+}
+
+/// Number of REPORT lines for `function` in a log, and how many had an init duration.
 pub fn reports(log: &str, function: &str) -> (usize, usize) {
-    let prefix = format!("[{function}] REPORT ");
-    let lines: Vec<&str> = log.lines().filter(|l| l.starts_with(&prefix)).collect();
-    (lines.len(), lines.iter().filter(|l| l.contains("Init Duration")).count())
+    let lines = report_lines(log, function);
+    (lines.len(), lines.iter().filter(|l| l.contains("Init Duration") || l.contains("initDurationMs")).count())
 }
 
 /// Waits (bounded) until `function` has at least `expected` REPORT lines,

@@ -40,6 +40,20 @@ pub(crate) struct Step {
     pub end: u32,
 }
 
+/// The frequency [`Scratch::route_freqs`] gives a character the DAG has no
+/// word for: what jieba's `FREQ.get(c, 1)` gives it (0 or 1) is left to a
+/// lookup. (A word added with this frequency is looked up too, and found with it.)
+pub(crate) const NOT_A_WORD: u64 = u64::MAX;
+
+/// Where a DAG word's frequency is: read only by the callers that need it.
+#[derive(Clone, Copy)]
+pub(crate) enum WordFreq {
+    /// The dictionary's, for the word field.
+    Listed(u32),
+    /// An added word's.
+    Given(u64),
+}
+
 /// Buffers reused across calls on a thread.
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -47,6 +61,8 @@ pub(crate) struct Scratch {
     pub chars: Vec<(u32, char)>,
     pub codes: Vec<u32>,
     pub route: Vec<Step>,
+    /// The frequency of each route step's word, when asked for ([`NOT_A_WORD`]: none).
+    pub route_freqs: Vec<u64>,
     /// Word-HMM Viterbi back-pointers, 4 per character, and the best path.
     pub hmm_prev: Vec<u8>,
     pub hmm_path: Vec<u8>,
@@ -110,12 +126,16 @@ pub(crate) struct Block<'a> {
 }
 
 pub(crate) struct Segmenter<'d, 's> {
-    pub dict: Dict<'d>,
+    /// Borrowed, not copied: a segmenter is made per call, and the view of
+    /// the mapped sections is a few hundred bytes.
+    pub dict: &'s Dict<'d>,
     pub scratch: &'s mut Scratch,
     /// Words the user layer added (`load_userdict`), and words this request
     /// added on top (`add_word`), if any.
     pub user: Option<UserDict<'d>>,
     pub added: Option<&'d AddedWords>,
+    /// jieba's `log(total)`, added words included.
+    log_total: f64,
     /// Tagging-HMM steps (state pairs scored) still allowed; once spent,
     /// the tagging HMM stops and `work_left` stays `Some(0)`.
     pub work_left: Option<u64>,
@@ -123,8 +143,20 @@ pub(crate) struct Segmenter<'d, 's> {
 }
 
 impl<'d, 's> Segmenter<'d, 's> {
-    pub(crate) fn new(dict: Dict<'d>, scratch: &'s mut Scratch) -> Self {
-        Segmenter { dict, scratch, user: None, added: None, work_left: None, out_of_work: false }
+    /// Segments with `dict` and, on top, the user layer's words and a
+    /// request's, if any.
+    pub(crate) fn new(
+        dict: &'s Dict<'d>,
+        user: Option<UserDict<'d>>,
+        added: Option<&'d AddedWords>,
+        scratch: &'s mut Scratch,
+    ) -> Self {
+        let log_total = match (added, &user) {
+            (Some(added), _) => added.log_total(),
+            (None, Some(user)) => user.log_total(),
+            (None, None) => dict.log_total,
+        };
+        Segmenter { dict, scratch, user, added, log_total, work_left: None, out_of_work: false }
     }
 
     /// Splits `text` into maximal runs of `class` and not-`class` characters
@@ -180,45 +212,70 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// starting no word scores `log(1) - log(total)`. The words starting at a
     /// position are found by walking the trie right there: no DAG is stored.
     pub fn route_block(&mut self) {
+        self.route_block_keeping::<false>();
+    }
+
+    /// [`Segmenter::route_block`], also leaving the frequency of each
+    /// step's word in `scratch.route_freqs` if `FREQS`, and returning the
+    /// frequency of the whole block as a word, if it is one (of frequency above 0).
+    #[inline(always)]
+    fn route_block_keeping<const FREQS: bool>(&mut self) -> Option<u64> {
         self.encode_block();
         let n = self.scratch.codes.len();
-        let log_total = self.log_total();
+        let log_total = self.log_total;
         let mut route = std::mem::take(&mut self.scratch.route);
+        let mut freqs = std::mem::take(&mut self.scratch.route_freqs);
         route.clear();
         route.resize(n + 1, Step { prob: 0.0, end: n as u32 });
+        if FREQS {
+            freqs.clear();
+            freqs.resize(n + 1, NOT_A_WORD);
+        }
         let log1 = 0.0f64 - log_total;
+        let mut whole = None;
         for idx in (0..n).rev() {
             let mut best: Option<Step> = None;
+            let mut best_freq = NOT_A_WORD;
             let rest = &route[..];
-            self.dag_at(idx, |end, log_freq| {
+            let dict = self.dict;
+            let freq_of = |word: WordFreq| match word {
+                WordFreq::Listed(info) => dict.freq_of(info),
+                WordFreq::Given(freq) => freq,
+            };
+            self.dag_at(idx, |end, log_freq, word| {
+                if FREQS && idx == 0 && end == n {
+                    whole = Some(freq_of(word));
+                }
                 let prob = log_freq - log_total + rest.get(end).map_or(0.0, |s| s.prob);
                 match best {
                     Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
-                    _ => best = Some(Step { prob, end: end as u32 }),
+                    _ => {
+                        best = Some(Step { prob, end: end as u32 });
+                        if FREQS {
+                            best_freq = freq_of(word);
+                        }
+                    }
                 }
             });
             let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
             route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1 });
+            if FREQS {
+                if let Some(slot) = freqs.get_mut(idx) {
+                    *slot = best_freq;
+                }
+            }
         }
         self.scratch.route = route;
+        self.scratch.route_freqs = freqs;
+        whole
     }
 
     /// The block's characters' codes in the compiled trie.
     fn encode_block(&mut self) {
-        let dict = &self.dict;
+        let dict = self.dict;
         let Scratch { chars, codes, .. } = &mut *self.scratch;
         codes.clear();
         codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
-    }
-
-    /// jieba's `log(total)`, added words included.
-    #[inline(always)]
-    fn log_total(&self) -> f64 {
-        match (self.added, &self.user) {
-            (Some(added), _) => added.log_total(),
-            (None, Some(user)) => user.log_total(),
-            (None, None) => self.dict.log_total,
-        }
     }
 
     /// The entry of `word` among the added words: this request's first, then the user layer's.
@@ -227,44 +284,45 @@ impl<'d, 's> Segmenter<'d, 's> {
     }
 
     /// jieba's DAG entry for the block's character `idx`: `found(end,
-    /// log(freq))` for every word of non-zero frequency starting there,
+    /// log(freq), where its freq is)` for every word of non-zero frequency starting there,
     /// shortest first, walking while the text so far is a known word or
     /// prefix (`frag in FREQ`). An added word's frequency replaces the
     /// dictionary's; a prefix of an added word leaves the dictionary's alone.
     #[inline(always)]
-    fn dag_at(&self, idx: usize, mut found: impl FnMut(usize, f64)) {
-        let dict = &self.dict;
+    fn dag_at(&self, idx: usize, mut found: impl FnMut(usize, f64, WordFreq)) {
+        let dict = self.dict;
         let codes = &self.scratch.codes;
         // Most positions start no added word: the dictionary's walk alone.
         let c = self.char_at(idx);
-        if !self.added.is_some_and(|a| a.may_start(c)) && !self.user.is_some_and(|u| u.may_start(c)) {
-            dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info)));
+        let added = self.added.filter(|a| a.may_start(c));
+        let user = self.user.filter(|u| u.may_start(c));
+        if added.is_none() && user.is_none() {
+            dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info), WordFreq::Listed(info)));
             return;
         }
-        let user = self.user;
         let mut main = Some(dict.root());
-        let mut over = self.added.map(|_| 0);
+        let mut over = added.map(|_| 0);
         let mut under = user.map(|_| 0);
         let mut j = idx;
         while j < codes.len() {
             let code = codes[j];
             let c = self.char_at(j);
             let stepped = main.filter(|_| code != 0).and_then(|node| dict.child(node, code));
-            let over_stepped = over.and_then(|cursor| self.added.and_then(|a| a.step(cursor, c)));
+            let over_stepped = over.and_then(|cursor| added.and_then(|a| a.step(cursor, c)));
             let under_stepped = under.and_then(|cursor| user.and_then(|u| u.step(cursor, c)));
             if stepped.is_none() && over_stepped.is_none() && under_stepped.is_none() {
                 break;
             }
             j += 1;
             let entry = over_stepped.and_then(|(_, e)| e).or_else(|| under_stepped.and_then(|(_, e)| e));
-            let log_freq = match entry {
-                Some(entry) => (entry.freq > 0).then_some(entry.log_freq),
+            match entry {
+                Some(entry) if entry.freq > 0 => found(j, entry.log_freq(), WordFreq::Given(entry.freq)),
+                Some(_) => {}
                 None => {
-                    stepped.filter(|&(_, info)| info != NONE && dict.counts(info)).map(|(_, info)| dict.log_freq(info))
+                    if let Some((_, info)) = stepped.filter(|&(_, info)| info != NONE && dict.counts(info)) {
+                        found(j, dict.log_freq(info), WordFreq::Listed(info));
+                    }
                 }
-            };
-            if let Some(log_freq) = log_freq {
-                found(j, log_freq);
             }
             main = stepped.map(|(node, _)| node);
             over = over_stepped.map(|(cursor, _)| cursor);
@@ -368,12 +426,13 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// do: route steps for which `joins(x, y)` holds gather into runs
     /// (`RouteStep::Run`), every other step is a word (`RouteStep::Word`),
     /// in order.
-    pub fn walk_route(
-        &mut self,
-        joins: impl Fn(&Self, usize, usize) -> bool,
-        mut each: impl FnMut(&mut Self, RouteStep),
-    ) {
+    pub fn walk_route(&mut self, joins: impl Fn(&Self, usize, usize) -> bool, each: impl FnMut(&mut Self, RouteStep)) {
         self.route_block();
+        self.walk_routed(joins, each);
+    }
+
+    /// [`Segmenter::walk_route`] over the route already made.
+    fn walk_routed(&mut self, joins: impl Fn(&Self, usize, usize) -> bool, mut each: impl FnMut(&mut Self, RouteStep)) {
         let n = self.scratch.chars.len();
         let mut x = 0;
         let mut buf: Option<usize> = None;
@@ -414,6 +473,51 @@ impl<'d, 's> Segmenter<'d, 's> {
         });
     }
 
+    /// `jieba.cut(text, HMM=False)` as `suggest_freq` uses it: hands `each`
+    /// `FREQ.get(w, 1)` for each word `w` in order, without making the
+    /// words. The route already knows the frequency of the words it chose;
+    /// `freq_of(w)` (jieba's `FREQ.get(w, 1)`) is asked for the rest: a
+    /// character the DAG has no word for, a run of ASCII letters and digits
+    /// joined, a character outside the blocks.
+    ///
+    /// For a text that is one block, also returns what `suggest_freq` needs
+    /// of `FREQ.get(text, 1)` (its frequency if above 0, else 1): the DAG
+    /// knows it. `None` for another text: ask `freq_of`.
+    pub(crate) fn no_hmm_freqs(
+        &mut self,
+        text: &str,
+        freq_of: impl Fn(&str) -> u64,
+        each: &mut impl FnMut(u64),
+    ) -> Option<u64> {
+        let mut own = None;
+        self.for_each_run(text, in_default_block, |this, block, matched| {
+            if !matched {
+                // `re_skip` splits at `\r\n` and single spaces, and every
+                // other character is a word of its own (`cut_skipped`).
+                let n = this.scratch.chars.len();
+                let mut i = 0;
+                while i < n {
+                    let len = if this.char_at(i) == '\r' && this.char_at(i + 1) == '\n' { 2 } else { 1 };
+                    each(freq_of(this.slice(block, i, i + len)));
+                    i += len;
+                }
+                return;
+            }
+            let whole = this.route_block_keeping::<true>();
+            if block.text.len() == text.len() {
+                own = Some(whole.unwrap_or(1));
+            }
+            this.walk_routed(single_ascii_alphanumeric, |this, step| match step {
+                RouteStep::Word(x, y) => match this.scratch.route_freqs.get(x).copied().unwrap_or(NOT_A_WORD) {
+                    NOT_A_WORD => each(freq_of(this.slice(block, x, y))),
+                    freq => each(freq),
+                },
+                RouteStep::Run(x, y) => each(freq_of(this.slice(block, x, y))),
+            });
+        });
+        own
+    }
+
     /// `jieba.cut(text, cut_all=True)`.
     pub(crate) fn cut_all<'a>(&mut self, text: &'a str, emit: &mut impl FnMut(Token<'a>)) {
         self.for_each_run(text, in_default_block, |this, block, matched| {
@@ -444,7 +548,7 @@ impl<'d, 's> Segmenter<'d, 's> {
                 }
             }
             ends.clear();
-            self.dag_at(k, |end, _| ends.push(end));
+            self.dag_at(k, |end, _, _| ends.push(end));
             if ends.is_empty() {
                 ends.push(k + 1);
             }

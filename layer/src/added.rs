@@ -15,6 +15,10 @@ use std::collections::HashSet;
 /// Marks a trie node that ends no added word.
 const NO_ENTRY: u32 = u32::MAX;
 
+/// The size of [`AddedWords`]'s filter of first characters: a thousand
+/// words' first characters set a few percent of it, and it is 1 KiB to clear.
+const START_BITS: usize = 8192;
+
 /// Words added to the dictionary, in order, for one request (or one process).
 #[derive(Debug, Clone)]
 pub struct AddedWords {
@@ -25,8 +29,9 @@ pub struct AddedWords {
     entries: Vec<Entry>,
     total: u64,
     force_split: HashSet<Box<str>>,
-    /// One bit per BMP character that starts an added word, so a walk from
-    /// a character that starts none costs a bit test, not a lookup.
+    /// The characters that start an added word, one bit per character
+    /// modulo [`START_BITS`] (a filter: a set bit may be another character's),
+    /// so a walk from a character that starts none costs a bit test, not a lookup.
     starts: Vec<u64>,
 }
 
@@ -200,7 +205,7 @@ impl AddedWords {
         }
     }
 
-    /// Room for `words` more words of `chars` characters in all.
+    /// Room for `words` more words of about `chars` characters in all.
     pub(crate) fn reserve(&mut self, words: usize, chars: usize) {
         self.entries.reserve(words);
         self.nodes.reserve(chars);
@@ -221,13 +226,11 @@ impl AddedWords {
         let mut node = 0u32;
         for c in word.chars() {
             if node == 0 {
-                let c = c as usize;
-                if c < 0x10000 {
-                    if self.starts.is_empty() {
-                        self.starts = vec![0; 0x10000 / 64];
-                    }
-                    self.starts[c / 64] |= 1 << (c % 64);
+                if self.starts.is_empty() {
+                    self.starts = vec![0; START_BITS / 64];
                 }
+                let bit = c as usize % START_BITS;
+                self.starts[bit / 64] |= 1 << (bit % 64);
             }
             let next = self.nodes.len() as u32;
             node = self.edges.get_or_insert(edge(node, c), next);
@@ -342,8 +345,8 @@ pub(crate) struct Flat {
 impl<'a> Additions<'a> for &'a AddedWords {
     #[inline]
     fn may_start(self, c: char) -> bool {
-        let i = c as usize;
-        i >= 0x10000 || self.starts.get(i / 64).is_some_and(|bits| bits & (1 << (i % 64)) != 0)
+        let bit = c as usize % START_BITS;
+        self.starts.get(bit / 64).is_some_and(|bits| bits & (1 << (bit % 64)) != 0)
     }
 
     #[inline]

@@ -212,62 +212,13 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// starting no word scores `log(1) - log(total)`. The words starting at a
     /// position are found by walking the trie right there: no DAG is stored.
     pub fn route_block(&mut self) {
-        self.route_block_keeping::<false>();
-    }
-
-    /// [`Segmenter::route_block`], also leaving the frequency of each
-    /// step's word in `scratch.route_freqs` if `FREQS`, and returning the
-    /// frequency of the whole block as a word, if it is one (of frequency above 0).
-    #[inline(always)]
-    fn route_block_keeping<const FREQS: bool>(&mut self) -> Option<u64> {
         self.encode_block();
         let n = self.scratch.codes.len();
-        let log_total = self.log_total;
-        let mut route = std::mem::take(&mut self.scratch.route);
-        let mut freqs = std::mem::take(&mut self.scratch.route_freqs);
+        let Scratch { chars, codes, route, .. } = &mut *self.scratch;
         route.clear();
         route.resize(n + 1, Step { prob: 0.0, end: n as u32 });
-        if FREQS {
-            freqs.clear();
-            freqs.resize(n + 1, NOT_A_WORD);
-        }
-        let log1 = 0.0f64 - log_total;
-        let mut whole = None;
-        for idx in (0..n).rev() {
-            let mut best: Option<Step> = None;
-            let mut best_freq = NOT_A_WORD;
-            let rest = &route[..];
-            let dict = self.dict;
-            let freq_of = |word: WordFreq| match word {
-                WordFreq::Listed(info) => dict.freq_of(info),
-                WordFreq::Given(freq) => freq,
-            };
-            self.dag_at(idx, |end, log_freq, word| {
-                if FREQS && idx == 0 && end == n {
-                    whole = Some(freq_of(word));
-                }
-                let prob = log_freq - log_total + rest.get(end).map_or(0.0, |s| s.prob);
-                match best {
-                    Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
-                    _ => {
-                        best = Some(Step { prob, end: end as u32 });
-                        if FREQS {
-                            best_freq = freq_of(word);
-                        }
-                    }
-                }
-            });
-            let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
-            route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1 });
-            if FREQS {
-                if let Some(slot) = freqs.get_mut(idx) {
-                    *slot = best_freq;
-                }
-            }
-        }
-        self.scratch.route = route;
-        self.scratch.route_freqs = freqs;
-        whole
+        let char_at = |j: usize| chars.get(j).map_or('\0', |&(_, c)| c);
+        calc::<false>(self.dict, self.user, self.added, self.log_total, codes, char_at, route, &mut []);
     }
 
     /// The block's characters' codes in the compiled trie.
@@ -289,45 +240,10 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// prefix (`frag in FREQ`). An added word's frequency replaces the
     /// dictionary's; a prefix of an added word leaves the dictionary's alone.
     #[inline(always)]
-    fn dag_at(&self, idx: usize, mut found: impl FnMut(usize, f64, WordFreq)) {
-        let dict = self.dict;
-        let codes = &self.scratch.codes;
-        // Most positions start no added word: the dictionary's walk alone.
-        let c = self.char_at(idx);
-        let added = self.added.filter(|a| a.may_start(c));
-        let user = self.user.filter(|u| u.may_start(c));
-        if added.is_none() && user.is_none() {
-            dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info), WordFreq::Listed(info)));
-            return;
-        }
-        let mut main = Some(dict.root());
-        let mut over = added.map(|_| 0);
-        let mut under = user.map(|_| 0);
-        let mut j = idx;
-        while j < codes.len() {
-            let code = codes[j];
-            let c = self.char_at(j);
-            let stepped = main.filter(|_| code != 0).and_then(|node| dict.child(node, code));
-            let over_stepped = over.and_then(|cursor| added.and_then(|a| a.step(cursor, c)));
-            let under_stepped = under.and_then(|cursor| user.and_then(|u| u.step(cursor, c)));
-            if stepped.is_none() && over_stepped.is_none() && under_stepped.is_none() {
-                break;
-            }
-            j += 1;
-            let entry = over_stepped.and_then(|(_, e)| e).or_else(|| under_stepped.and_then(|(_, e)| e));
-            match entry {
-                Some(entry) if entry.freq > 0 => found(j, entry.log_freq(), WordFreq::Given(entry.freq)),
-                Some(_) => {}
-                None => {
-                    if let Some((_, info)) = stepped.filter(|&(_, info)| info != NONE && dict.counts(info)) {
-                        found(j, dict.log_freq(info), WordFreq::Listed(info));
-                    }
-                }
-            }
-            main = stepped.map(|(node, _)| node);
-            over = over_stepped.map(|(cursor, _)| cursor);
-            under = under_stepped.map(|(cursor, _)| cursor);
-        }
+    fn dag_at(&self, idx: usize, found: impl FnMut(usize, f64, WordFreq)) {
+        let chars = &self.scratch.chars;
+        let char_at = |j: usize| chars.get(j).map_or('\0', |&(_, c)| c);
+        dag_walk(self.dict, self.user, self.added, &self.scratch.codes, char_at, idx, found);
     }
 
     /// jieba's `FREQ.get(word)` is truthy: a word of non-zero frequency,
@@ -426,13 +342,12 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// do: route steps for which `joins(x, y)` holds gather into runs
     /// (`RouteStep::Run`), every other step is a word (`RouteStep::Word`),
     /// in order.
-    pub fn walk_route(&mut self, joins: impl Fn(&Self, usize, usize) -> bool, each: impl FnMut(&mut Self, RouteStep)) {
+    pub fn walk_route(
+        &mut self,
+        joins: impl Fn(&Self, usize, usize) -> bool,
+        mut each: impl FnMut(&mut Self, RouteStep),
+    ) {
         self.route_block();
-        self.walk_routed(joins, each);
-    }
-
-    /// [`Segmenter::walk_route`] over the route already made.
-    fn walk_routed(&mut self, joins: impl Fn(&Self, usize, usize) -> bool, mut each: impl FnMut(&mut Self, RouteStep)) {
         let n = self.scratch.chars.len();
         let mut x = 0;
         let mut buf: Option<usize> = None;
@@ -471,51 +386,6 @@ impl<'d, 's> Segmenter<'d, 's> {
         self.walk_route(single_ascii_alphanumeric, |this, step| match step {
             RouteStep::Word(x, y) | RouteStep::Run(x, y) => emit(this.token(block, x, y)),
         });
-    }
-
-    /// `jieba.cut(text, HMM=False)` as `suggest_freq` uses it: hands `each`
-    /// `FREQ.get(w, 1)` for each word `w` in order, without making the
-    /// words. The route already knows the frequency of the words it chose;
-    /// `freq_of(w)` (jieba's `FREQ.get(w, 1)`) is asked for the rest: a
-    /// character the DAG has no word for, a run of ASCII letters and digits
-    /// joined, a character outside the blocks.
-    ///
-    /// For a text that is one block, also returns what `suggest_freq` needs
-    /// of `FREQ.get(text, 1)` (its frequency if above 0, else 1): the DAG
-    /// knows it. `None` for another text: ask `freq_of`.
-    pub(crate) fn no_hmm_freqs(
-        &mut self,
-        text: &str,
-        freq_of: impl Fn(&str) -> u64,
-        each: &mut impl FnMut(u64),
-    ) -> Option<u64> {
-        let mut own = None;
-        self.for_each_run(text, in_default_block, |this, block, matched| {
-            if !matched {
-                // `re_skip` splits at `\r\n` and single spaces, and every
-                // other character is a word of its own (`cut_skipped`).
-                let n = this.scratch.chars.len();
-                let mut i = 0;
-                while i < n {
-                    let len = if this.char_at(i) == '\r' && this.char_at(i + 1) == '\n' { 2 } else { 1 };
-                    each(freq_of(this.slice(block, i, i + len)));
-                    i += len;
-                }
-                return;
-            }
-            let whole = this.route_block_keeping::<true>();
-            if block.text.len() == text.len() {
-                own = Some(whole.unwrap_or(1));
-            }
-            this.walk_routed(single_ascii_alphanumeric, |this, step| match step {
-                RouteStep::Word(x, y) => match this.scratch.route_freqs.get(x).copied().unwrap_or(NOT_A_WORD) {
-                    NOT_A_WORD => each(freq_of(this.slice(block, x, y))),
-                    freq => each(freq),
-                },
-                RouteStep::Run(x, y) => each(freq_of(this.slice(block, x, y))),
-            });
-        });
-        own
     }
 
     /// `jieba.cut(text, cut_all=True)`.
@@ -577,6 +447,201 @@ impl<'d, 's> Segmenter<'d, 's> {
         }
         self.scratch.ends = ends;
     }
+}
+
+/// jieba's DAG entry for character `idx` of a block whose trie codes are
+/// `codes` and characters `char_at(j)`: see [`Segmenter::dag_at`].
+#[inline(always)]
+fn dag_walk(
+    dict: &Dict,
+    user: Option<UserDict>,
+    added: Option<&AddedWords>,
+    codes: &[u32],
+    char_at: impl Fn(usize) -> char,
+    idx: usize,
+    mut found: impl FnMut(usize, f64, WordFreq),
+) {
+    // Most positions start no added word: the dictionary's walk alone.
+    let c = char_at(idx);
+    let added = added.filter(|a| a.may_start(c));
+    let user = user.filter(|u| u.may_start(c));
+    if added.is_none() && user.is_none() {
+        dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info), WordFreq::Listed(info)));
+        return;
+    }
+    let mut main = Some(dict.root());
+    let mut over = added.map(|_| 0);
+    let mut under = user.map(|_| 0);
+    let mut j = idx;
+    while j < codes.len() {
+        let code = codes[j];
+        let c = char_at(j);
+        let stepped = main.filter(|_| code != 0).and_then(|node| dict.child(node, code));
+        let over_stepped = over.and_then(|cursor| added.and_then(|a| a.step(cursor, c)));
+        let under_stepped = under.and_then(|cursor| user.and_then(|u| u.step(cursor, c)));
+        if stepped.is_none() && over_stepped.is_none() && under_stepped.is_none() {
+            break;
+        }
+        j += 1;
+        let entry = over_stepped.and_then(|(_, e)| e).or_else(|| under_stepped.and_then(|(_, e)| e));
+        match entry {
+            Some(entry) if entry.freq > 0 => found(j, entry.log_freq(), WordFreq::Given(entry.freq)),
+            Some(_) => {}
+            None => {
+                if let Some((_, info)) = stepped.filter(|&(_, info)| info != NONE && dict.counts(info)) {
+                    found(j, dict.log_freq(info), WordFreq::Listed(info));
+                }
+            }
+        }
+        main = stepped.map(|(node, _)| node);
+        over = over_stepped.map(|(cursor, _)| cursor);
+        under = under_stepped.map(|(cursor, _)| cursor);
+    }
+}
+
+/// jieba's `calc` over one block, from its last character back: each
+/// position takes the word (shortest first, a tie going to the longer)
+/// maximizing `log(freq) - log(total)` plus the score of the rest; a
+/// character starting no word scores `log(1) - log(total)`. `route` has a
+/// step per character and one past the end (`{0, n}`), `codes` and
+/// `char_at` are the block's. With `FREQS`, `freqs` (as long as `route`)
+/// gets the frequency of each step's word ([`NOT_A_WORD`]: none), and the
+/// frequency of the whole block as a word is returned, if it is one.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn calc<const FREQS: bool>(
+    dict: &Dict,
+    user: Option<UserDict>,
+    added: Option<&AddedWords>,
+    log_total: f64,
+    codes: &[u32],
+    char_at: impl Fn(usize) -> char,
+    route: &mut [Step],
+    freqs: &mut [u64],
+) -> Option<u64> {
+    let n = codes.len();
+    // A route one step longer than the block, so its indexing needs no checks.
+    let route = route.get_mut(..n + 1)?;
+    let log1 = 0.0f64 - log_total;
+    let freq_of = |word: WordFreq| match word {
+        WordFreq::Listed(info) => dict.freq_of(info),
+        WordFreq::Given(freq) => freq,
+    };
+    let mut whole = None;
+    for idx in (0..n).rev() {
+        let mut best: Option<Step> = None;
+        let mut best_freq = NOT_A_WORD;
+        let rest = &route[..];
+        dag_walk(dict, user, added, codes, &char_at, idx, |end, log_freq, word| {
+            if FREQS && idx == 0 && end == n {
+                whole = Some(freq_of(word));
+            }
+            let prob = log_freq - log_total + rest.get(end).map_or(0.0, |s| s.prob);
+            match best {
+                Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
+                _ => {
+                    best = Some(Step { prob, end: end as u32 });
+                    if FREQS {
+                        best_freq = freq_of(word);
+                    }
+                }
+            }
+        });
+        let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
+        route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1 });
+        if FREQS {
+            if let Some(slot) = freqs.get_mut(idx) {
+                *slot = best_freq;
+            }
+        }
+    }
+    whole
+}
+
+/// `jieba.cut(word, HMM=False)` as `suggest_freq` uses it, over `dict`
+/// with `user`'s and `added`'s words (jieba's `total` then `total`): hands
+/// `each` `FREQ.get(w, 1)` for each word `w` in order, without making the
+/// words or a [`Segmenter`]. The route knows the frequency of the words it
+/// chose; `freq_of(w)` (jieba's `FREQ.get(w, 1)`) is asked for the rest: a
+/// character the DAG has no word for, a run of ASCII letters and digits
+/// joined (`__cut_DAG_NO_HMM`), a character outside the blocks (each a word
+/// of its own, `\r\n` one word, as `re_skip` splits).
+///
+/// For a word that is one block, also returns what `suggest_freq` needs of
+/// `FREQ.get(word, 1)` (its frequency if above 0, else 1): the DAG knows
+/// it. `None` for another word: ask `freq_of`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn no_hmm_freqs(
+    dict: &Dict,
+    user: Option<UserDict>,
+    added: Option<&AddedWords>,
+    total: u64,
+    scratch: &mut Scratch,
+    word: &str,
+    freq_of: impl Fn(&str) -> u64,
+    each: &mut impl FnMut(u64),
+) -> Option<u64> {
+    let Scratch { chars, codes, route, route_freqs, .. } = scratch;
+    chars.clear();
+    chars.extend(word.char_indices().map(|(i, c)| (i as u32, c)));
+    let n = chars.len();
+    let byte = |i: usize| chars.get(i).map_or(word.len(), |&(offset, _)| offset as usize);
+    let slice = |x: usize, y: usize| word.get(byte(x)..byte(y)).unwrap_or_default();
+    let char_at = |i: usize| chars.get(i).map_or('\0', |&(_, c)| c);
+    let mut log_total = None;
+    let mut own = None;
+    let mut s = 0;
+    while s < n {
+        let block = in_default_block(char_at(s));
+        let mut e = s + 1;
+        while e < n && in_default_block(char_at(e)) == block {
+            e += 1;
+        }
+        if !block {
+            let mut i = s;
+            while i < e {
+                let len = if char_at(i) == '\r' && char_at(i + 1) == '\n' { 2 } else { 1 };
+                each(freq_of(slice(i, i + len)));
+                i += len;
+            }
+            s = e;
+            continue;
+        }
+        codes.clear();
+        codes.extend(chars[s..e].iter().map(|&(_, c)| dict.code(c)));
+        route.clear();
+        route.resize(e - s + 1, Step { prob: 0.0, end: (e - s) as u32 });
+        route_freqs.clear();
+        route_freqs.resize(e - s + 1, NOT_A_WORD);
+        let log_total = *log_total.get_or_insert_with(|| (total as f64).ln());
+        let whole = calc::<true>(dict, user, added, log_total, codes, |j| char_at(s + j), route, route_freqs);
+        if s == 0 && e == n {
+            own = Some(whole.unwrap_or(1));
+        }
+        // `__cut_DAG_NO_HMM`: the route's words, runs of single ASCII letters and digits joined.
+        let mut x = s;
+        let mut run: Option<usize> = None;
+        while x < e {
+            let y = route.get(x - s).map_or(e, |step| s + step.end as usize).clamp(x + 1, e);
+            if y == x + 1 && char_at(x).is_ascii_alphanumeric() {
+                run.get_or_insert(x);
+            } else {
+                if let Some(start) = run.take() {
+                    each(freq_of(slice(start, x)));
+                }
+                match route_freqs.get(x - s).copied().unwrap_or(NOT_A_WORD) {
+                    NOT_A_WORD => each(freq_of(slice(x, y))),
+                    freq => each(freq),
+                }
+            }
+            x = y;
+        }
+        if let Some(start) = run {
+            each(freq_of(slice(start, e)));
+        }
+        s = e;
+    }
+    own
 }
 
 /// A step of a walk along the route: a word, or a run of steps gathered.

@@ -2,7 +2,7 @@
 //! dictionary, plus the words the request added, if any.
 
 use crate::added::{AddedWords, Additions};
-use crate::cut::{search_tokens, with_scratch, Scratch, Segmenter};
+use crate::cut::{no_hmm_freqs, search_tokens, with_scratch, Scratch, Segmenter};
 use crate::dict::Dict;
 use crate::userdict::UserDict;
 use crate::{Mode, Tagged, Token, TooCostly};
@@ -35,15 +35,16 @@ impl<'a> Lexicon<'a> {
 
     /// [`Lexicon::freq`] with `added` in place of this lexicon's added words.
     fn freq_over(&self, added: Option<&AddedWords>, word: &str) -> Option<u64> {
-        if word.is_empty() {
-            return None;
-        }
-        // One walk a trie: the entry, else whether it is a prefix.
-        let in_added = added.and_then(|a| a.find(word));
+        let mut chars = word.chars();
+        let first = chars.next()?;
+        // One walk a trie: the entry, else whether it is a prefix; one step
+        // for a character (what suggest_freq mostly asks about).
+        let one = chars.as_str().is_empty();
+        let in_added = added.and_then(|a| if one { a.step(0, first).map(|(_, e)| e) } else { a.find(word) });
         if let Some(Some(entry)) = in_added {
             return Some(entry.freq);
         }
-        let in_user = self.user.and_then(|u| u.find(word));
+        let in_user = self.user.and_then(|u| if one { u.step(0, first).map(|(_, e)| e) } else { u.find(word) });
         if let Some(Some(entry)) = in_user {
             return Some(entry.freq);
         }
@@ -86,8 +87,9 @@ impl<'a> Lexicon<'a> {
         let ftotal = total as f64;
         let mut freq = 1.0f64;
         let freq_of = |w: &str| self.freq_over(added, w).unwrap_or(1);
-        let own = Segmenter::new(&self.dict, self.user, added, scratch)
-            .no_hmm_freqs(word, freq_of, &mut |f| freq *= f as f64 / ftotal);
+        let own = no_hmm_freqs(&self.dict, self.user, added, total, scratch, word, freq_of, &mut |f| {
+            freq *= f as f64 / ftotal
+        });
         ((freq * ftotal) as u64 + 1).max(own.unwrap_or_else(|| freq_of(word)))
     }
 

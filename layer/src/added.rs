@@ -10,59 +10,125 @@
 //! The additions live in a small trie of their own, walked beside the
 //! mapped one; the compiled dictionary is never copied or changed.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
 
 /// Marks a trie node that ends no added word.
 const NO_ENTRY: u32 = u32::MAX;
+
+/// The size of [`AddedWords`]'s filter of first characters: a thousand
+/// words' first characters set a few percent of it, and it is 1 KiB to clear.
+const START_BITS: usize = 8192;
 
 /// Words added to the dictionary, in order, for one request (or one process).
 #[derive(Debug, Clone)]
 pub struct AddedWords {
     /// Per trie node (0: the root), its entry (`NO_ENTRY`: none).
     nodes: Vec<u32>,
-    /// The trie's edges: `(parent << 32) | char` → child. One hash map
-    /// rather than a list per node: a thousand words insert and look up
-    /// without a per-node allocation or shifting a root of many children.
-    edges: HashMap<u64, u32, BuildHasherDefault<EdgeHasher>>,
+    /// The trie's edges: `(parent, char)` → child.
+    edges: Edges,
     entries: Vec<Entry>,
     total: u64,
     force_split: HashSet<Box<str>>,
-    /// One bit per BMP character that starts an added word, so a walk from
-    /// a character that starts none costs a bit test, not a lookup.
+    /// The characters that start an added word, one bit per character
+    /// modulo [`START_BITS`] (a filter: a set bit may be another character's),
+    /// so a walk from a character that starts none costs a bit test, not a lookup.
     starts: Vec<u64>,
 }
+
+/// A trie's edges in one open-addressing table: `(parent << 32) | char` →
+/// child, linear probing, at most half full. A request's thousand words
+/// insert and look up without a per-node allocation, and a probe is a
+/// multiply, a shift and (mostly) one compare. The keys are not
+/// attacker-chosen in a way that matters (at most 1,000 words a request,
+/// 64 bytes each): a collision costs a probe, never a wrong answer.
+#[derive(Debug, Clone, Default)]
+struct Edges {
+    /// `(key, child)` per slot; `EMPTY` keys are free. Empty or a power of two long.
+    slots: Vec<(u64, u32)>,
+    len: usize,
+}
+
+/// No edge key is this: a char is at most 21 bits.
+const EMPTY: u64 = u64::MAX;
 
 fn edge(parent: u32, c: char) -> u64 {
     (u64::from(parent) << 32) | u64::from(c as u32)
 }
 
-/// A multiplicative hash for edge keys: they are not attacker-chosen in a
-/// way that matters (at most 1,000 words a request, 64 bytes each), and
-/// SipHash would cost more than the rest of a lookup.
-#[derive(Default)]
-struct EdgeHasher(u64);
-
-impl Hasher for EdgeHasher {
-    fn finish(&self) -> u64 {
-        self.0
+impl Edges {
+    #[inline(always)]
+    fn home(&self, key: u64) -> usize {
+        // Fibonacci hashing: the product's high bits, masked to the table.
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & (self.slots.len().wrapping_sub(1))
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
+    /// The child at `key`, if any.
+    #[inline(always)]
+    fn get(&self, key: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let (k, child) = *self.slots.get(i)?;
+            if k == key {
+                return Some(child);
+            }
+            if k == EMPTY {
+                return None;
+            }
+            i = (i + 1) & mask;
         }
     }
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    /// The child at `key`, inserting `new` there first if there is none.
+    #[inline(always)]
+    fn get_or_insert(&mut self, key: u64, new: u32) -> u32 {
+        if 2 * (self.len + 1) > self.slots.len() {
+            self.grow(self.len + 1);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.0 == key {
+                return slot.1;
+            }
+            if slot.0 == EMPTY {
+                *slot = (key, new);
+                self.len += 1;
+                return new;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Room for `edges` edges in all without growing again.
+    fn grow(&mut self, edges: usize) {
+        let size = (2 * edges).next_power_of_two().max(16);
+        if size <= self.slots.len() {
+            return;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![(EMPTY, 0); size]);
+        self.len = 0;
+        for (key, child) in old {
+            if key != EMPTY {
+                self.get_or_insert(key, child);
+            }
+        }
+    }
+
+    /// Every edge, as `(key, child)`, in no particular order.
+    #[cfg(feature = "build")]
+    fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.slots.iter().copied().filter(|&(key, _)| key != EMPTY)
     }
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     pub freq: u64,
-    pub log_freq: f64,
     /// The tag given when the word was added (a later addition without a
     /// tag keeps it, as jieba's `user_word_tag_tab` does).
     pub tag: Option<Box<str>>,
@@ -75,9 +141,20 @@ pub(crate) type Cursor = u32;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct EntryView<'a> {
     pub freq: u64,
-    pub log_freq: f64,
+    /// `ln(freq)` where it is stored (a user layer); a request's words
+    /// leave it to [`EntryView::log_freq`], so only the words a text meets
+    /// pay for a logarithm.
+    pub stored_log_freq: Option<f64>,
     /// The tag given when it was added, if any.
     pub tag: Option<&'a str>,
+}
+
+impl EntryView<'_> {
+    /// `ln(freq)`, as the route scores the word.
+    #[inline(always)]
+    pub fn log_freq(&self) -> f64 {
+        self.stored_log_freq.unwrap_or_else(|| (self.freq as f64).ln())
+    }
 }
 
 /// Words added on top of the dictionary, wherever they are kept: in memory
@@ -98,26 +175,20 @@ pub(crate) trait Additions<'a>: Copy {
         self.step(0, c).is_some()
     }
 
-    /// The entry of `word`, if it was added.
-    fn get(self, word: &str) -> Option<EntryView<'a>> {
+    /// Where `word` is among the added words: `None` if it is neither an
+    /// added word nor a prefix of one, else its entry if it was added.
+    fn find(self, word: &str) -> Option<Option<EntryView<'a>>> {
         let mut cursor = 0;
         let mut entry = None;
         for c in word.chars() {
             (cursor, entry) = self.step(cursor, c)?;
         }
-        entry
+        Some(entry)
     }
 
-    /// Whether `word` is an added word or a prefix of one.
-    fn is_prefix(self, word: &str) -> bool {
-        let mut cursor = 0;
-        for c in word.chars() {
-            match self.step(cursor, c) {
-                Some((next, _)) => cursor = next,
-                None => return false,
-            }
-        }
-        true
+    /// The entry of `word`, if it was added.
+    fn get(self, word: &str) -> Option<EntryView<'a>> {
+        self.find(word).flatten()
     }
 }
 
@@ -126,7 +197,7 @@ impl AddedWords {
     pub(crate) fn new(total: u64) -> AddedWords {
         AddedWords {
             nodes: vec![NO_ENTRY],
-            edges: HashMap::default(),
+            edges: Edges::default(),
             entries: Vec::new(),
             total,
             force_split: HashSet::new(),
@@ -134,11 +205,11 @@ impl AddedWords {
         }
     }
 
-    /// Room for `words` more words of `chars` characters in all.
+    /// Room for `words` more words of about `chars` characters in all.
     pub(crate) fn reserve(&mut self, words: usize, chars: usize) {
         self.entries.reserve(words);
         self.nodes.reserve(chars);
-        self.edges.reserve(chars);
+        self.edges.grow(self.edges.len + chars);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -152,35 +223,31 @@ impl AddedWords {
 
     /// Records `word` with `freq` (already decided) and `tag`.
     pub(crate) fn insert(&mut self, word: &str, freq: u64, tag: Option<&str>) {
-        if let Some(first) = word.chars().next() {
-            let c = first as usize;
-            if c < 0x10000 {
-                if self.starts.is_empty() {
-                    self.starts = vec![0; 0x10000 / 64];
-                }
-                self.starts[c / 64] |= 1 << (c % 64);
-            }
-        }
         let mut node = 0u32;
         for c in word.chars() {
+            if node == 0 {
+                if self.starts.is_empty() {
+                    self.starts = vec![0; START_BITS / 64];
+                }
+                let bit = c as usize % START_BITS;
+                self.starts[bit / 64] |= 1 << (bit % 64);
+            }
             let next = self.nodes.len() as u32;
-            node = *self.edges.entry(edge(node, c)).or_insert(next);
+            node = self.edges.get_or_insert(edge(node, c), next);
             if node == next {
                 self.nodes.push(NO_ENTRY);
             }
         }
         let node = node as usize;
-        let log_freq = (freq as f64).ln();
         let tag = tag.filter(|t| !t.is_empty()).map(Box::from);
         match self.nodes[node] {
             NO_ENTRY => {
                 self.nodes[node] = self.entries.len() as u32;
-                self.entries.push(Entry { freq, log_freq, tag });
+                self.entries.push(Entry { freq, tag });
             }
             entry => {
                 let entry = &mut self.entries[entry as usize];
                 entry.freq = freq;
-                entry.log_freq = log_freq;
                 if tag.is_some() {
                     entry.tag = tag;
                 }
@@ -201,7 +268,7 @@ impl AddedWords {
         let mut flat = Flat::default();
         // Children per node, sorted by character.
         let mut children: Vec<Vec<(char, u32)>> = vec![Vec::new(); self.nodes.len()];
-        for (&key, &child) in &self.edges {
+        for (key, child) in self.edges.iter() {
             let c = char::from_u32(key as u32).unwrap_or('\0');
             children[(key >> 32) as usize].push((c, child));
         }
@@ -231,7 +298,7 @@ impl AddedWords {
                 None => NO_ENTRY,
                 Some(entry) => {
                     flat.freqs.push(entry.freq);
-                    flat.log_freqs.push(entry.log_freq);
+                    flat.log_freqs.push((entry.freq as f64).ln());
                     let tag = match entry.tag.as_deref() {
                         None => NO_ENTRY,
                         Some(tag) => *tag_ids.entry(tag).or_insert_with(|| {
@@ -278,15 +345,18 @@ pub(crate) struct Flat {
 impl<'a> Additions<'a> for &'a AddedWords {
     #[inline]
     fn may_start(self, c: char) -> bool {
-        let i = c as usize;
-        i >= 0x10000 || self.starts.get(i / 64).is_some_and(|bits| bits & (1 << (i % 64)) != 0)
+        let bit = c as usize % START_BITS;
+        self.starts.get(bit / 64).is_some_and(|bits| bits & (1 << (bit % 64)) != 0)
     }
 
     #[inline]
     fn step(self, cursor: Cursor, c: char) -> Option<(Cursor, Option<EntryView<'a>>)> {
-        let child = *self.edges.get(&edge(cursor, c))?;
+        if cursor == 0 && !self.may_start(c) {
+            return None;
+        }
+        let child = self.edges.get(edge(cursor, c))?;
         let entry = self.nodes.get(child as usize).and_then(|&e| self.entries.get(e as usize));
-        Some((child, entry.map(|e| EntryView { freq: e.freq, log_freq: e.log_freq, tag: e.tag.as_deref() })))
+        Some((child, entry.map(|e| EntryView { freq: e.freq, stored_log_freq: None, tag: e.tag.as_deref() })))
     }
 
     fn force_split(self, word: &str) -> bool {

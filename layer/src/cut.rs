@@ -40,6 +40,20 @@ pub(crate) struct Step {
     pub end: u32,
 }
 
+/// The frequency [`Scratch::route_freqs`] gives a character the DAG has no
+/// word for: what jieba's `FREQ.get(c, 1)` gives it (0 or 1) is left to a
+/// lookup. (A word added with this frequency is looked up too, and found with it.)
+pub(crate) const NOT_A_WORD: u64 = u64::MAX;
+
+/// Where a DAG word's frequency is: read only by the callers that need it.
+#[derive(Clone, Copy)]
+pub(crate) enum WordFreq {
+    /// The dictionary's, for the word field.
+    Listed(u32),
+    /// An added word's.
+    Given(u64),
+}
+
 /// Buffers reused across calls on a thread.
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -47,6 +61,8 @@ pub(crate) struct Scratch {
     pub chars: Vec<(u32, char)>,
     pub codes: Vec<u32>,
     pub route: Vec<Step>,
+    /// The frequency of each route step's word, when asked for ([`NOT_A_WORD`]: none).
+    pub route_freqs: Vec<u64>,
     /// Word-HMM Viterbi back-pointers, 4 per character, and the best path.
     pub hmm_prev: Vec<u8>,
     pub hmm_path: Vec<u8>,
@@ -110,12 +126,16 @@ pub(crate) struct Block<'a> {
 }
 
 pub(crate) struct Segmenter<'d, 's> {
-    pub dict: Dict<'d>,
+    /// Borrowed, not copied: a segmenter is made per call, and the view of
+    /// the mapped sections is a few hundred bytes.
+    pub dict: &'s Dict<'d>,
     pub scratch: &'s mut Scratch,
     /// Words the user layer added (`load_userdict`), and words this request
     /// added on top (`add_word`), if any.
     pub user: Option<UserDict<'d>>,
     pub added: Option<&'d AddedWords>,
+    /// jieba's `log(total)`, added words included.
+    log_total: f64,
     /// Tagging-HMM steps (state pairs scored) still allowed; once spent,
     /// the tagging HMM stops and `work_left` stays `Some(0)`.
     pub work_left: Option<u64>,
@@ -123,8 +143,20 @@ pub(crate) struct Segmenter<'d, 's> {
 }
 
 impl<'d, 's> Segmenter<'d, 's> {
-    pub(crate) fn new(dict: Dict<'d>, scratch: &'s mut Scratch) -> Self {
-        Segmenter { dict, scratch, user: None, added: None, work_left: None, out_of_work: false }
+    /// Segments with `dict` and, on top, the user layer's words and a
+    /// request's, if any.
+    pub(crate) fn new(
+        dict: &'s Dict<'d>,
+        user: Option<UserDict<'d>>,
+        added: Option<&'d AddedWords>,
+        scratch: &'s mut Scratch,
+    ) -> Self {
+        let log_total = match (added, &user) {
+            (Some(added), _) => added.log_total(),
+            (None, Some(user)) => user.log_total(),
+            (None, None) => dict.log_total,
+        };
+        Segmenter { dict, scratch, user, added, log_total, work_left: None, out_of_work: false }
     }
 
     /// Splits `text` into maximal runs of `class` and not-`class` characters
@@ -182,43 +214,19 @@ impl<'d, 's> Segmenter<'d, 's> {
     pub fn route_block(&mut self) {
         self.encode_block();
         let n = self.scratch.codes.len();
-        let log_total = self.log_total();
-        let mut route = std::mem::take(&mut self.scratch.route);
+        let Scratch { chars, codes, route, .. } = &mut *self.scratch;
         route.clear();
         route.resize(n + 1, Step { prob: 0.0, end: n as u32 });
-        let log1 = 0.0f64 - log_total;
-        for idx in (0..n).rev() {
-            let mut best: Option<Step> = None;
-            let rest = &route[..];
-            self.dag_at(idx, |end, log_freq| {
-                let prob = log_freq - log_total + rest.get(end).map_or(0.0, |s| s.prob);
-                match best {
-                    Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
-                    _ => best = Some(Step { prob, end: end as u32 }),
-                }
-            });
-            let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
-            route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1 });
-        }
-        self.scratch.route = route;
+        let char_at = |j: usize| chars.get(j).map_or('\0', |&(_, c)| c);
+        calc::<false>(self.dict, self.user, self.added, self.log_total, codes, char_at, route, &mut []);
     }
 
     /// The block's characters' codes in the compiled trie.
     fn encode_block(&mut self) {
-        let dict = &self.dict;
+        let dict = self.dict;
         let Scratch { chars, codes, .. } = &mut *self.scratch;
         codes.clear();
         codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
-    }
-
-    /// jieba's `log(total)`, added words included.
-    #[inline(always)]
-    fn log_total(&self) -> f64 {
-        match (self.added, &self.user) {
-            (Some(added), _) => added.log_total(),
-            (None, Some(user)) => user.log_total(),
-            (None, None) => self.dict.log_total,
-        }
     }
 
     /// The entry of `word` among the added words: this request's first, then the user layer's.
@@ -227,49 +235,15 @@ impl<'d, 's> Segmenter<'d, 's> {
     }
 
     /// jieba's DAG entry for the block's character `idx`: `found(end,
-    /// log(freq))` for every word of non-zero frequency starting there,
+    /// log(freq), where its freq is)` for every word of non-zero frequency starting there,
     /// shortest first, walking while the text so far is a known word or
     /// prefix (`frag in FREQ`). An added word's frequency replaces the
     /// dictionary's; a prefix of an added word leaves the dictionary's alone.
     #[inline(always)]
-    fn dag_at(&self, idx: usize, mut found: impl FnMut(usize, f64)) {
-        let dict = &self.dict;
-        let codes = &self.scratch.codes;
-        // Most positions start no added word: the dictionary's walk alone.
-        let c = self.char_at(idx);
-        if !self.added.is_some_and(|a| a.may_start(c)) && !self.user.is_some_and(|u| u.may_start(c)) {
-            dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info)));
-            return;
-        }
-        let user = self.user;
-        let mut main = Some(dict.root());
-        let mut over = self.added.map(|_| 0);
-        let mut under = user.map(|_| 0);
-        let mut j = idx;
-        while j < codes.len() {
-            let code = codes[j];
-            let c = self.char_at(j);
-            let stepped = main.filter(|_| code != 0).and_then(|node| dict.child(node, code));
-            let over_stepped = over.and_then(|cursor| self.added.and_then(|a| a.step(cursor, c)));
-            let under_stepped = under.and_then(|cursor| user.and_then(|u| u.step(cursor, c)));
-            if stepped.is_none() && over_stepped.is_none() && under_stepped.is_none() {
-                break;
-            }
-            j += 1;
-            let entry = over_stepped.and_then(|(_, e)| e).or_else(|| under_stepped.and_then(|(_, e)| e));
-            let log_freq = match entry {
-                Some(entry) => (entry.freq > 0).then_some(entry.log_freq),
-                None => {
-                    stepped.filter(|&(_, info)| info != NONE && dict.counts(info)).map(|(_, info)| dict.log_freq(info))
-                }
-            };
-            if let Some(log_freq) = log_freq {
-                found(j, log_freq);
-            }
-            main = stepped.map(|(node, _)| node);
-            over = over_stepped.map(|(cursor, _)| cursor);
-            under = under_stepped.map(|(cursor, _)| cursor);
-        }
+    fn dag_at(&self, idx: usize, found: impl FnMut(usize, f64, WordFreq)) {
+        let chars = &self.scratch.chars;
+        let char_at = |j: usize| chars.get(j).map_or('\0', |&(_, c)| c);
+        dag_walk(self.dict, self.user, self.added, &self.scratch.codes, char_at, idx, found);
     }
 
     /// jieba's `FREQ.get(word)` is truthy: a word of non-zero frequency,
@@ -444,7 +418,7 @@ impl<'d, 's> Segmenter<'d, 's> {
                 }
             }
             ends.clear();
-            self.dag_at(k, |end, _| ends.push(end));
+            self.dag_at(k, |end, _, _| ends.push(end));
             if ends.is_empty() {
                 ends.push(k + 1);
             }
@@ -473,6 +447,201 @@ impl<'d, 's> Segmenter<'d, 's> {
         }
         self.scratch.ends = ends;
     }
+}
+
+/// jieba's DAG entry for character `idx` of a block whose trie codes are
+/// `codes` and characters `char_at(j)`: see [`Segmenter::dag_at`].
+#[inline(always)]
+fn dag_walk(
+    dict: &Dict,
+    user: Option<UserDict>,
+    added: Option<&AddedWords>,
+    codes: &[u32],
+    char_at: impl Fn(usize) -> char,
+    idx: usize,
+    mut found: impl FnMut(usize, f64, WordFreq),
+) {
+    // Most positions start no added word: the dictionary's walk alone.
+    let c = char_at(idx);
+    let added = added.filter(|a| a.may_start(c));
+    let user = user.filter(|u| u.may_start(c));
+    if added.is_none() && user.is_none() {
+        dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info), WordFreq::Listed(info)));
+        return;
+    }
+    let mut main = Some(dict.root());
+    let mut over = added.map(|_| 0);
+    let mut under = user.map(|_| 0);
+    let mut j = idx;
+    while j < codes.len() {
+        let code = codes[j];
+        let c = char_at(j);
+        let stepped = main.filter(|_| code != 0).and_then(|node| dict.child(node, code));
+        let over_stepped = over.and_then(|cursor| added.and_then(|a| a.step(cursor, c)));
+        let under_stepped = under.and_then(|cursor| user.and_then(|u| u.step(cursor, c)));
+        if stepped.is_none() && over_stepped.is_none() && under_stepped.is_none() {
+            break;
+        }
+        j += 1;
+        let entry = over_stepped.and_then(|(_, e)| e).or_else(|| under_stepped.and_then(|(_, e)| e));
+        match entry {
+            Some(entry) if entry.freq > 0 => found(j, entry.log_freq(), WordFreq::Given(entry.freq)),
+            Some(_) => {}
+            None => {
+                if let Some((_, info)) = stepped.filter(|&(_, info)| info != NONE && dict.counts(info)) {
+                    found(j, dict.log_freq(info), WordFreq::Listed(info));
+                }
+            }
+        }
+        main = stepped.map(|(node, _)| node);
+        over = over_stepped.map(|(cursor, _)| cursor);
+        under = under_stepped.map(|(cursor, _)| cursor);
+    }
+}
+
+/// jieba's `calc` over one block, from its last character back: each
+/// position takes the word (shortest first, a tie going to the longer)
+/// maximizing `log(freq) - log(total)` plus the score of the rest; a
+/// character starting no word scores `log(1) - log(total)`. `route` has a
+/// step per character and one past the end (`{0, n}`), `codes` and
+/// `char_at` are the block's. With `FREQS`, `freqs` (as long as `route`)
+/// gets the frequency of each step's word ([`NOT_A_WORD`]: none), and the
+/// frequency of the whole block as a word is returned, if it is one.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn calc<const FREQS: bool>(
+    dict: &Dict,
+    user: Option<UserDict>,
+    added: Option<&AddedWords>,
+    log_total: f64,
+    codes: &[u32],
+    char_at: impl Fn(usize) -> char,
+    route: &mut [Step],
+    freqs: &mut [u64],
+) -> Option<u64> {
+    let n = codes.len();
+    // A route one step longer than the block, so its indexing needs no checks.
+    let route = route.get_mut(..n + 1)?;
+    let log1 = 0.0f64 - log_total;
+    let freq_of = |word: WordFreq| match word {
+        WordFreq::Listed(info) => dict.freq_of(info),
+        WordFreq::Given(freq) => freq,
+    };
+    let mut whole = None;
+    for idx in (0..n).rev() {
+        let mut best: Option<Step> = None;
+        let mut best_freq = NOT_A_WORD;
+        let rest = &route[..];
+        dag_walk(dict, user, added, codes, &char_at, idx, |end, log_freq, word| {
+            if FREQS && idx == 0 && end == n {
+                whole = Some(freq_of(word));
+            }
+            let prob = log_freq - log_total + rest.get(end).map_or(0.0, |s| s.prob);
+            match best {
+                Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
+                _ => {
+                    best = Some(Step { prob, end: end as u32 });
+                    if FREQS {
+                        best_freq = freq_of(word);
+                    }
+                }
+            }
+        });
+        let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
+        route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1 });
+        if FREQS {
+            if let Some(slot) = freqs.get_mut(idx) {
+                *slot = best_freq;
+            }
+        }
+    }
+    whole
+}
+
+/// `jieba.cut(word, HMM=False)` as `suggest_freq` uses it, over `dict`
+/// with `user`'s and `added`'s words (jieba's `total` then `total`): hands
+/// `each` `FREQ.get(w, 1)` for each word `w` in order, without making the
+/// words or a [`Segmenter`]. The route knows the frequency of the words it
+/// chose; `freq_of(w)` (jieba's `FREQ.get(w, 1)`) is asked for the rest: a
+/// character the DAG has no word for, a run of ASCII letters and digits
+/// joined (`__cut_DAG_NO_HMM`), a character outside the blocks (each a word
+/// of its own, `\r\n` one word, as `re_skip` splits).
+///
+/// For a word that is one block, also returns what `suggest_freq` needs of
+/// `FREQ.get(word, 1)` (its frequency if above 0, else 1): the DAG knows
+/// it. `None` for another word: ask `freq_of`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn no_hmm_freqs(
+    dict: &Dict,
+    user: Option<UserDict>,
+    added: Option<&AddedWords>,
+    total: u64,
+    scratch: &mut Scratch,
+    word: &str,
+    freq_of: impl Fn(&str) -> u64,
+    each: &mut impl FnMut(u64),
+) -> Option<u64> {
+    let Scratch { chars, codes, route, route_freqs, .. } = scratch;
+    chars.clear();
+    chars.extend(word.char_indices().map(|(i, c)| (i as u32, c)));
+    let n = chars.len();
+    let byte = |i: usize| chars.get(i).map_or(word.len(), |&(offset, _)| offset as usize);
+    let slice = |x: usize, y: usize| word.get(byte(x)..byte(y)).unwrap_or_default();
+    let char_at = |i: usize| chars.get(i).map_or('\0', |&(_, c)| c);
+    let mut log_total = None;
+    let mut own = None;
+    let mut s = 0;
+    while s < n {
+        let block = in_default_block(char_at(s));
+        let mut e = s + 1;
+        while e < n && in_default_block(char_at(e)) == block {
+            e += 1;
+        }
+        if !block {
+            let mut i = s;
+            while i < e {
+                let len = if char_at(i) == '\r' && char_at(i + 1) == '\n' { 2 } else { 1 };
+                each(freq_of(slice(i, i + len)));
+                i += len;
+            }
+            s = e;
+            continue;
+        }
+        codes.clear();
+        codes.extend(chars[s..e].iter().map(|&(_, c)| dict.code(c)));
+        route.clear();
+        route.resize(e - s + 1, Step { prob: 0.0, end: (e - s) as u32 });
+        route_freqs.clear();
+        route_freqs.resize(e - s + 1, NOT_A_WORD);
+        let log_total = *log_total.get_or_insert_with(|| (total as f64).ln());
+        let whole = calc::<true>(dict, user, added, log_total, codes, |j| char_at(s + j), route, route_freqs);
+        if s == 0 && e == n {
+            own = Some(whole.unwrap_or(1));
+        }
+        // `__cut_DAG_NO_HMM`: the route's words, runs of single ASCII letters and digits joined.
+        let mut x = s;
+        let mut run: Option<usize> = None;
+        while x < e {
+            let y = route.get(x - s).map_or(e, |step| s + step.end as usize).clamp(x + 1, e);
+            if y == x + 1 && char_at(x).is_ascii_alphanumeric() {
+                run.get_or_insert(x);
+            } else {
+                if let Some(start) = run.take() {
+                    each(freq_of(slice(start, x)));
+                }
+                match route_freqs.get(x - s).copied().unwrap_or(NOT_A_WORD) {
+                    NOT_A_WORD => each(freq_of(slice(x, y))),
+                    freq => each(freq),
+                }
+            }
+            x = y;
+        }
+        if let Some(start) = run {
+            each(freq_of(slice(start, e)));
+        }
+        s = e;
+    }
+    own
 }
 
 /// A step of a walk along the route: a word, or a run of steps gathered.

@@ -215,6 +215,12 @@ impl<'a> Dict<'a> {
         self.log_freqs.get((info & FREQ_MASK) as usize).copied().unwrap_or(0.0)
     }
 
+    /// The frequency of the word with word field `info`.
+    #[inline(always)]
+    pub fn freq_of(&self, info: u32) -> u64 {
+        self.freqs.get((info & FREQ_MASK) as usize).copied().unwrap_or(0)
+    }
+
     /// Whether a listed word takes part in segmentation (frequency above 0).
     #[inline(always)]
     pub fn counts(&self, info: u32) -> bool {

@@ -2,7 +2,7 @@
 //! dictionary, plus the words the request added, if any.
 
 use crate::added::{AddedWords, Additions};
-use crate::cut::{search_tokens, with_scratch, Segmenter};
+use crate::cut::{no_hmm_freqs, search_tokens, with_scratch, Scratch, Segmenter};
 use crate::dict::Dict;
 use crate::userdict::UserDict;
 use crate::{Mode, Tagged, Token, TooCostly};
@@ -22,36 +22,45 @@ impl<'a> Lexicon<'a> {
         Lexicon { dict, user, added: added.filter(|a| !a.is_empty()) }
     }
 
-    fn segmenter<'s>(&self, scratch: &'s mut crate::cut::Scratch) -> Segmenter<'a, 's> {
-        let mut segmenter = Segmenter::new(self.dict, scratch);
-        segmenter.user = self.user;
-        segmenter.added = self.added;
-        segmenter
+    fn segmenter<'s>(&'s self, scratch: &'s mut crate::cut::Scratch) -> Segmenter<'a, 's> {
+        Segmenter::new(&self.dict, self.user, self.added, scratch)
     }
 
     /// jieba's `FREQ.get(word)`: an added word's frequency (this request's
     /// first, then the user layer's), else the dictionary's; 0 for a known
     /// prefix; `None` for neither.
     pub fn freq(&self, word: &str) -> Option<u64> {
-        if word.is_empty() {
-            return None;
-        }
-        if let Some(entry) = self.added.and_then(|a| a.get(word)) {
+        self.freq_over(self.added, word)
+    }
+
+    /// [`Lexicon::freq`] with `added` in place of this lexicon's added words.
+    fn freq_over(&self, added: Option<&AddedWords>, word: &str) -> Option<u64> {
+        let mut chars = word.chars();
+        let first = chars.next()?;
+        // One walk a trie: the entry, else whether it is a prefix; one step
+        // for a character (what suggest_freq mostly asks about).
+        let one = chars.as_str().is_empty();
+        let in_added = added.and_then(|a| if one { a.step(0, first).map(|(_, e)| e) } else { a.find(word) });
+        if let Some(Some(entry)) = in_added {
             return Some(entry.freq);
         }
-        if let Some(entry) = self.user.and_then(|u| u.get(word)) {
+        let in_user = self.user.and_then(|u| if one { u.step(0, first).map(|(_, e)| e) } else { u.find(word) });
+        if let Some(Some(entry)) = in_user {
             return Some(entry.freq);
         }
         if let Some(freq) = self.dict.freq(word) {
             return Some(freq);
         }
-        let prefix = self.added.is_some_and(|a| a.is_prefix(word)) || self.user.is_some_and(|u| u.is_prefix(word));
-        prefix.then_some(0)
+        (in_added.is_some() || in_user.is_some()).then_some(0)
     }
 
     /// jieba's `total`: every dictionary line's frequency plus every added one.
     pub fn total(&self) -> u64 {
-        match (self.added, &self.user) {
+        self.total_over(self.added)
+    }
+
+    fn total_over(&self, added: Option<&AddedWords>) -> u64 {
+        match (added, &self.user) {
             (Some(added), _) => added.total(),
             (None, Some(user)) => user.total(),
             (None, None) => self.dict.total,
@@ -62,13 +71,43 @@ impl<'a> Lexicon<'a> {
     /// words `cut(word, HMM=False)` gives of `FREQ.get(w, 1) / total`, times
     /// the total, truncated, plus one, and at least `FREQ.get(word, 1)`.
     pub fn suggest_freq(&self, word: &str) -> u64 {
-        let total = self.total();
+        self.suggest_freq_over(self.added, word)
+    }
+
+    /// [`Lexicon::suggest_freq`] with `added` in place of this lexicon's
+    /// added words: `add_words` asks it once a word, as the words grow,
+    /// from one lexicon.
+    pub(crate) fn suggest_freq_over(&self, added: Option<&AddedWords>, word: &str) -> u64 {
+        with_scratch(|scratch| self.suggest_freq_in(added, scratch, word))
+    }
+
+    /// [`Lexicon::suggest_freq_over`] with the scratch buffers given.
+    fn suggest_freq_in(&self, added: Option<&AddedWords>, scratch: &mut Scratch, word: &str) -> u64 {
+        let total = self.total_over(added);
         let ftotal = total as f64;
         let mut freq = 1.0f64;
-        for token in self.cut(word, Mode::Default, false) {
-            freq *= self.freq(&token.word).unwrap_or(1) as f64 / ftotal;
-        }
-        ((freq * total as f64) as u64 + 1).max(self.freq(word).unwrap_or(1))
+        let freq_of = |w: &str| self.freq_over(added, w).unwrap_or(1);
+        let own = no_hmm_freqs(&self.dict, self.user, added, total, scratch, word, freq_of, &mut |f| {
+            freq *= f as f64 / ftotal
+        });
+        ((freq * ftotal) as u64 + 1).max(own.unwrap_or_else(|| freq_of(word)))
+    }
+
+    /// jieba's `add_word(word, freq, tag)` for each of `words`, in order,
+    /// into `added` (in place of this lexicon's added words): a word without
+    /// a frequency gets [`Lexicon::suggest_freq`] over the words before it.
+    pub(crate) fn add_words<'w>(
+        &self,
+        added: &mut AddedWords,
+        words: impl IntoIterator<Item = (&'w str, Option<u64>, Option<&'w str>)>,
+    ) {
+        with_scratch(|scratch| {
+            for (word, freq, tag) in words {
+                let freq = freq
+                    .unwrap_or_else(|| self.suggest_freq_in(Some(&*added).filter(|a| !a.is_empty()), scratch, word));
+                added.insert(word, freq, tag);
+            }
+        });
     }
 
     /// The IDF of `word` in jieba's table, if listed.

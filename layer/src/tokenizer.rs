@@ -302,12 +302,7 @@ impl Tokenizer {
         added: &mut AddedWords,
         words: impl IntoIterator<Item = (&'w str, Option<u64>, Option<&'w str>)>,
     ) {
-        // One view of the mapped sections for every word, not one per word.
-        let (dict, user) = (self.dict(), self.user());
-        for (word, freq, tag) in words {
-            let freq = freq.unwrap_or_else(|| Lexicon::new(dict, user, Some(added)).suggest_freq(word));
-            added.insert(word, freq, tag);
-        }
+        self.lexicon().add_words(added, words);
     }
 
     /// Words of `text` in `mode`, as Python jieba 0.42.1 gives them:

@@ -97,6 +97,24 @@ fn added_words_match_python_jiebas_add_word() {
             ("主任".into(), Some(0), None),
         ],
     ));
+    // suggest_freq's paths: words of one block, of several (full-width
+    // digits and dashes are outside the blocks), a word already added (with
+    // a frequency, then without), a dictionary word, Latin runs joined.
+    let text = "１９９７年１２月，云计算——北京ab12的创新办……ＡＢ计划";
+    cases.push((
+        text.into(),
+        vec![
+            ("１９９７年".into(), None, None),
+            ("１２月".into(), None, None),
+            ("——".into(), None, None),
+            ("云计算".into(), Some(50_000), None),
+            ("云计算".into(), None, None),
+            ("北京".into(), None, None),
+            ("北京ab12".into(), None, None),
+            ("创新办".into(), None, None),
+            ("……ＡＢ计划".into(), None, None),
+        ],
+    ));
     // Random strings with words from themselves.
     for _ in 0..300 {
         let text = rng.text(40);

@@ -162,7 +162,7 @@ impl<'a> Additions<'a> for UserDict<'a> {
             let e = e as usize;
             Some(EntryView {
                 freq: *self.freqs.get(e)?,
-                log_freq: *self.log_freqs.get(e)?,
+                stored_log_freq: Some(*self.log_freqs.get(e)?),
                 tag: self.tags.get(e).and_then(|&t| string_at(self.tag_offsets, self.tag_bytes, t as usize)),
             })
         });

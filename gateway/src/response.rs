@@ -7,7 +7,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     pub status: u16,
-    /// Extra headers besides `content-type`, which is always JSON.
+    /// Extra headers; `content-type` is JSON unless one of them sets it.
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
@@ -30,6 +30,11 @@ impl Response {
     /// `{"error": message}` with a 4xx/5xx status.
     pub fn error(status: u16, message: &str) -> Response {
         Response { status, headers: Vec::new(), body: json!({ "error": message }).to_string() }
+    }
+
+    /// 200 with a body that is not JSON (a web page, a document) of `content_type`.
+    pub fn content(content_type: &str, body: impl Into<String>) -> Response {
+        Response { status: 200, headers: vec![("content-type".into(), content_type.into())], body: body.into() }
     }
 
     /// 302 to `location`, with `body` as JSON for clients that do not follow it.

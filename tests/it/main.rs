@@ -5,6 +5,7 @@
 //! (`scripts/setup`); everything they talk to is on 127.0.0.1.
 
 mod new_tool;
+mod openapi;
 mod packaging;
 mod publish;
 mod template;

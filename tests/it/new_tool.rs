@@ -85,6 +85,12 @@ fn a_new_tool_builds_tests_lints_and_serves_with_no_other_edit() {
     let lint = run(Command::new(venv_tool("cfn-lint", "cfn-lint")).arg(&template));
     assert!(lint.status.success(), "cfn-lint: {}", describe(&lint));
 
+    // Their routes are in the API's contract, which still validates.
+    let missing = crate::openapi::missing_routes_in(&repo);
+    assert!(missing.is_empty(), "openapi.yaml lacks the new routes {missing:?}");
+    let valid = run(Command::new(venv_tool("openapi", "openapi-spec-validator")).arg(repo.join("openapi.yaml")));
+    assert!(valid.status.success(), "openapi-spec-validator: {}", describe(&valid));
+
     // Their own tests pass, they build, and scripts/test's fmt and clippy
     // checks pass (same target dir: only new code compiles).
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

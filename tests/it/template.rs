@@ -216,8 +216,12 @@ fn template_declares_the_functions_layer_and_api() {
             })
             .collect();
         routes.sort();
-        let path = format!("/{function}");
-        assert_eq!(routes, vec![("GET".to_string(), path.clone()), ("POST".to_string(), path)], "{logical_id}");
+        let expected: Vec<(String, String)> = match function {
+            // The page and the API's document (docs/playground.md).
+            "playground" => vec![("GET".into(), "/".into()), ("GET".into(), "/openapi.json".into())],
+            _ => vec![("GET".into(), format!("/{function}")), ("POST".into(), format!("/{function}"))],
+        };
+        assert_eq!(routes, expected, "{logical_id}");
     }
     assert_eq!(
         resources["RandomImageFunction"]["Properties"]["Environment"]["Variables"]["IMAGE_URLS"],

@@ -19,15 +19,29 @@ pub struct Built {
     pub layer_dir: PathBuf,
 }
 
-/// The tools: the functions of the repository's template.yaml, the one list.
+/// The tools: the functions of the repository's template.yaml (the one
+/// list) that answer JSON at `/<name>`; not the playground, which serves a
+/// page at `/` and the API's document at `/openapi.json` (tested in its crate
+/// and by tests/api/run).
 pub fn tools() -> Vec<String> {
-    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-    let template = toolbox_local::template::Template::load(&template, &Default::default())
-        .unwrap_or_else(|e| panic!("template.yaml: {e}"));
-    template.functions.into_iter().map(|f| f.name).collect()
+    let template = template();
+    let routed_at_own_name =
+        |i: usize, name: &str| template.routes.iter().any(|r| r.function == i && r.path == format!("/{name}"));
+    let tools: Vec<String> = (template.functions.iter().enumerate())
+        .filter(|(i, f)| routed_at_own_name(*i, &f.name))
+        .map(|(_, f)| f.name.clone())
+        .collect();
+    assert!(tools.len() + 1 >= template.functions.len(), "only the playground is not a /<name> tool: {tools:?}");
+    tools
 }
 
-/// Builds every tool (see [`tools`]) and the fixtures (same profile and
+fn template() -> toolbox_local::template::Template {
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    toolbox_local::template::Template::load(&template, &Default::default())
+        .unwrap_or_else(|e| panic!("template.yaml: {e}"))
+}
+
+/// Builds every function of template.yaml (the tools and the playground) and the fixtures (same profile and
 /// target dir as this test) and assembles the jieba layer.
 pub fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
@@ -39,8 +53,8 @@ pub fn built() -> &'static Built {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut command = Command::new(cargo);
         command.current_dir(&repo).args(["build", "--quiet"]);
-        for p in tools() {
-            command.args(["-p", &p]);
+        for function in template().functions {
+            command.args(["-p", &function.name]);
         }
         command.args(["-p", "toolbox-local-fixtures"]);
         if bin_dir.file_name().is_some_and(|n| n == "release") {

@@ -75,3 +75,59 @@ fn openapi_spec_validator_accepts_the_document_and_rejects_a_broken_one() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Checks every answer of `document` (its `components/responses`) has an
+/// example and that each example is valid against the answer's schema
+/// (jsonschema, from openapi-spec-validator's venv); returns the problems.
+fn example_problems(document: &Value) -> (usize, Vec<String>) {
+    const SCRIPT: &str = r##"
+import json, sys
+import jsonschema
+doc = json.load(sys.stdin)
+checked, bad = 0, []
+for name, answer in doc["components"]["responses"].items():
+    for media_type, media in answer.get("content", {}).items():
+        examples = ([media["example"]] if "example" in media else []) + [e["value"] for e in media.get("examples", {}).values()]
+        if not examples:
+            bad.append(f"{name} ({media_type}): no example")
+        # The whole document as the root, so "#/components/..." references resolve.
+        root = dict(doc, **{"$ref": f"#/components/responses/{name}/content/{media_type.replace('/', '~1')}/schema"})
+        validator = jsonschema.Draft202012Validator(root, format_checker=jsonschema.FormatChecker())
+        for example in examples:
+            checked += 1
+            bad += [f"{name}: {e.message}" for e in validator.iter_errors(example)]
+print(json.dumps({"checked": checked, "bad": bad}))
+"##;
+    let mut child = Command::new(venv_tool("openapi", "python"))
+        .arg("-c")
+        .arg(SCRIPT)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the openapi venv's python (scripts/setup openapi)");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(document.to_string().as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "example check: {}", describe(&output));
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let bad = result["bad"].as_array().unwrap().iter().map(|b| b.as_str().unwrap().to_owned()).collect();
+    (result["checked"].as_u64().unwrap() as usize, bad)
+}
+
+#[test]
+fn every_answer_has_an_example_that_fits_its_schema() {
+    let mut document = document(&repo_root().join("openapi.yaml"));
+    let (checked, bad) = example_problems(&document);
+    assert!(bad.is_empty(), "openapi.yaml: {bad:?}");
+    assert!(checked >= 10, "{checked} examples");
+    // The check has teeth: a wrong example and a missing one.
+    document["components"]["responses"]["Hello"]["content"]["application/json"]["example"] =
+        serde_json::json!({"message": "hi"});
+    document["components"]["responses"]["TooLarge"]["content"]["application/json"]
+        .as_object_mut()
+        .unwrap()
+        .remove("example");
+    let (_, bad) = example_problems(&document);
+    assert_eq!(bad.len(), 2, "{bad:?}");
+}

@@ -938,3 +938,104 @@ fn policy_reader_understands_aws_and_moto_shapes() {
         ]
     );
 }
+
+#[test]
+fn delete_dry_run_shows_the_commands() {
+    let aws = Aws::nowhere().without_credentials();
+    let lines = |run: Run| -> Vec<String> { run.ok().stdout.lines().map(str::to_string).collect() };
+    let plain = lines(aws.script("delete", ["--dry-run"]));
+    assert_eq!(plain.len(), 1, "{plain:?}");
+    assert!(plain[0].ends_with("sam delete --stack-name lambda-toolbox --no-prompts"), "{}", plain[0]);
+    let all = lines(aws.script(
+        "delete",
+        ["--dry-run", "--delete-layers", "--stack-name", "tools", "--region", "eu-west-1", "--profile", "p"],
+    ));
+    assert_eq!(all.len(), 5, "{all:?}");
+    assert!(
+        all[0].ends_with("sam delete --stack-name tools --no-prompts --region eu-west-1 --profile p"),
+        "{}",
+        all[0]
+    );
+    for (i, layer) in [(1, "toolbox-jieba"), (3, "toolbox-userdict")] {
+        assert!(
+            all[i].ends_with(&format!(
+                "aws --region eu-west-1 --profile p lambda list-layer-versions --layer-name {layer}"
+            )),
+            "{}",
+            all[i]
+        );
+        assert!(
+            all[i + 1].contains(&format!("lambda delete-layer-version --layer-name {layer} --version-number VERSION")),
+            "{}",
+            all[i + 1]
+        );
+    }
+    aws.script("delete", ["--stack-name", "9lives"]).fails(2, "not a valid stack name");
+    aws.script("delete", ["--force"]).fails(2, "unexpected argument '--force'");
+}
+
+#[test]
+fn delete_removes_the_stack_and_the_layers_only_when_asked() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto);
+    let dir = TempDir::new("delete");
+    let zip = dir.path().join("layer.zip");
+    let bytes = toolbox_pack::zip::write_zip(vec![toolbox_pack::zip::Entry::new("toolbox/x", 0o644, b"x".to_vec())]);
+    fs::write(&zip, bytes.unwrap()).unwrap();
+    let stack = |args: &[&str]| {
+        let mut all = vec!["cloudformation"];
+        all.extend_from_slice(args);
+        aws.cli(all)
+    };
+    let template = r#"{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}"#;
+    let stacks = || {
+        stack(&[
+            "list-stacks",
+            "--query",
+            "StackSummaries[?StackStatus!='DELETE_COMPLETE'].StackName",
+            "--output",
+            "text",
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
+    };
+    let versions = || {
+        aws.cli([
+            "lambda",
+            "list-layer-versions",
+            "--layer-name",
+            "toolbox-jieba",
+            "--query",
+            "LayerVersions[].Version",
+            "--output",
+            "text",
+        ])
+        .ok()
+        .stdout
+        .split_whitespace()
+        .count()
+    };
+    stack(&["create-stack", "--stack-name", "lambda-toolbox", "--template-body", template]).ok();
+    for _ in 0..2 {
+        let file = format!("fileb://{}", zip.display());
+        aws.cli(["lambda", "publish-layer-version", "--layer-name", "toolbox-jieba", "--zip-file", file.as_str()]).ok();
+    }
+    assert_eq!((stacks().as_str(), versions()), ("lambda-toolbox", 2));
+
+    // Not a terminal and no --yes: it lists what it would delete and deletes nothing.
+    let refused = aws.script("delete", ["--delete-layers"]).fails(1, "run again with --yes");
+    assert!(refused.stderr.contains("the layer version toolbox-jieba version 2"), "{}", refused.stderr);
+    assert_eq!((stacks().as_str(), versions()), ("lambda-toolbox", 2));
+
+    // --yes: the stack goes, the layer versions stay.
+    let kept = aws.script("delete", ["--yes"]).ok();
+    assert!(kept.stderr.contains("layer versions are kept"), "{}", kept.stderr);
+    assert_eq!((stacks().as_str(), versions()), ("", 2));
+
+    // --delete-layers: they go too.
+    stack(&["create-stack", "--stack-name", "lambda-toolbox", "--template-body", template]).ok();
+    aws.script("delete", ["--yes", "--delete-layers"]).ok();
+    assert_eq!((stacks().as_str(), versions()), ("", 0));
+}

@@ -198,6 +198,15 @@ fn template_declares_the_functions_layer_and_api() {
         ])
     );
     assert!(t["Globals"]["HttpApi"]["CorsConfiguration"]["AllowOrigins"].is_array(), "CORS in Globals");
+    assert_eq!(globals["LoggingConfig"]["LogFormat"], json!({"Ref": "LogFormat"}));
+    // Other stacks import the API's URL and the layer version by name.
+    for output in ["ApiUrl", "JiebaLayerVersionArn"] {
+        assert_eq!(
+            t["Outputs"][output]["Export"]["Name"],
+            json!({"Fn::Sub": format!("${{AWS::StackName}}-{output}")}),
+            "{output} is exported"
+        );
+    }
 
     let resources = t["Resources"].as_object().unwrap();
     for (logical_id, function) in function_ids() {

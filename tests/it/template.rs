@@ -89,17 +89,40 @@ fn with_default(original: &str, name: &str, value: &str) -> String {
 }
 
 #[test]
-fn cfn_lint_accepts_every_logging_option() {
+fn cfn_lint_accepts_every_logging_and_rollout_option() {
     let dir = scratch_dir("cfn-lint-options");
     let original = std::fs::read_to_string(template_path()).unwrap();
-    let options = [("LogFormat", "Text"), ("LogLevel", "DEBUG"), ("LogLevel", "ERROR")];
+    let options = [
+        ("LogFormat", "Text"),
+        ("LogLevel", "DEBUG"),
+        ("LogLevel", "ERROR"),
+        ("DeploymentPreferenceType", "Canary10Percent5Minutes"),
+        ("DeploymentPreferenceType", "AllAtOnce"),
+    ];
     for (name, value) in options {
         let changed = with_default(&original, name, value);
         assert_ne!(changed, original);
         let path = dir.join(format!("{name}-{value}.yaml"));
         std::fs::write(&path, changed).unwrap();
         let output = cfn_lint(&path);
-        assert!(output.status.success(), "cfn-lint with {name}={value}: {}", describe(&output));
+        // With a gradual rollout, cfn-lint warns (W1001) that each deployment
+        // group SAM generates refers to an alarm that exists only under
+        // GradualDeployment; SAM generates the groups only then too. That
+        // warning, and nothing else, is allowed.
+        let report = String::from_utf8_lossy(&output.stdout).into_owned();
+        let only_the_known_warning = output.status.code() == Some(4)
+            && name == "DeploymentPreferenceType"
+            && report.lines().filter(|l| l.starts_with(['E', 'W', 'I'])).all(|l| {
+                l.starts_with("W1001 Ref to resource '")
+                    && l.contains(
+                        "FunctionErrors' that may not be available when condition 'GradualDeployment' is False",
+                    )
+            });
+        assert!(
+            output.status.success() || only_the_known_warning,
+            "cfn-lint with {name}={value}: {}",
+            describe(&output)
+        );
     }
     // A value outside AllowedValues is refused, so the loop above checks something.
     let path = dir.join("bad.yaml");
@@ -400,4 +423,62 @@ fn a_user_dictionary_layer_is_attached_after_the_jieba_layer_when_given() {
     let shared = "arn:aws:lambda:us-east-1:210987654321:layer:toolbox-jieba:7";
     let layers = function_layers(&t, &[("UserDictLayerArn", user), ("JiebaLayerArn", shared)]);
     assert_eq!(layers, vec![json!(shared), json!(user)]);
+}
+
+/// template.yaml after the SAM transform (aws-sam-translator, offline, as
+/// CloudFormation would apply it) with `parameters`; code URIs stand in as S3.
+fn transformed(parameters: Value) -> Value {
+    const SCRIPT: &str = r##"
+import json, sys
+from samcli.yamlhelper import yaml_parse
+from samtranslator.translator.transform import transform
+
+class NoManagedPolicies:
+    def load(self):
+        return {}
+
+template = yaml_parse(open(sys.argv[1]).read())
+for resource in template["Resources"].values():
+    for key in ("CodeUri", "ContentUri"):
+        if key in resource.get("Properties", {}):
+            resource["Properties"][key] = "s3://bucket/" + key
+parameters = dict(json.loads(sys.argv[2]), **{"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"})
+print(json.dumps(transform(template, parameters, NoManagedPolicies())))
+"##;
+    let output = run(Command::new(venv_tool("sam", "python"))
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(template_path())
+        .arg(parameters.to_string()));
+    assert!(output.status.success(), "SAM transform: {}", describe(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn every_function_publishes_a_live_alias_and_rolls_out_as_the_parameter_says() {
+    let functions = function_ids().len();
+    let of_type = |t: &Value, kind: &str| -> Vec<Value> {
+        t["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == kind).cloned().collect()
+    };
+
+    // Default: an alias `live` per function, switched at once (no CodeDeploy).
+    let at_once = transformed(json!({}));
+    let aliases = of_type(&at_once, "AWS::Lambda::Alias");
+    assert_eq!(aliases.len(), functions);
+    assert!(aliases.iter().all(|a| a["Properties"]["Name"] == "live"), "{aliases:?}");
+    assert!(of_type(&at_once, "AWS::CodeDeploy::DeploymentGroup").is_empty());
+
+    // A canary: CodeDeploy shifts each function's alias, rolled back on that function's errors.
+    let canary = transformed(json!({"DeploymentPreferenceType": "Canary10Percent5Minutes"}));
+    assert_eq!(of_type(&canary, "AWS::CodeDeploy::DeploymentGroup").len(), functions);
+    for (logical_id, _) in function_ids() {
+        let p = &canary["Resources"][format!("{logical_id}DeploymentGroup")]["Properties"];
+        assert_eq!(p["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"], "Canary10Percent5Minutes", "{p}");
+        let alarm = format!("{logical_id}Errors");
+        assert_eq!(p["AlarmConfiguration"]["Alarms"], json!([{"Name": {"Ref": alarm}}]), "{p}");
+        let alarm = &canary["Resources"][&alarm];
+        assert_eq!(alarm["Condition"], "GradualDeployment");
+        assert_eq!(alarm["Properties"]["Dimensions"], json!([{"Name": "FunctionName", "Value": {"Ref": logical_id}}]));
+    }
 }

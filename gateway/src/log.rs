@@ -107,6 +107,11 @@ impl Logger {
         }
     }
 
+    /// Whether a line at `level` is written (so a caller can skip building it).
+    pub fn enabled(&self, level: Level) -> bool {
+        level >= self.level
+    }
+
     /// The line for `message` (without its newline), or `None` below the level.
     /// `fields` follow the message: JSON members, or ` key=value` in text.
     pub fn line(
@@ -117,7 +122,7 @@ impl Logger {
         message: &str,
         fields: &[(&str, Field)],
     ) -> Option<String> {
-        if level < self.level {
+        if !self.enabled(level) {
             return None;
         }
         let mut line = String::with_capacity(160 + message.len());

@@ -73,17 +73,19 @@ pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S,
         let answer = handle(state, event.payload, handler);
         let status = answer.get("statusCode").and_then(Value::as_u64).unwrap_or(0);
         let level = if status >= 500 { Level::Error } else { Level::Info };
-        logger.log(
-            level,
-            Some(&event.context.request_id),
-            &format!("{route} {status}"),
-            &[
-                ("route", Field::Text(&route)),
-                ("status", Field::Count(status)),
-                ("durationMs", Field::Ms(started.elapsed().as_secs_f64() * 1000.0)),
-                ("inputBytes", Field::Count(input_bytes)),
-            ],
-        );
+        if logger.enabled(level) {
+            logger.log(
+                level,
+                Some(&event.context.request_id),
+                &format!("{route} {status}"),
+                &[
+                    ("route", Field::Text(&route)),
+                    ("status", Field::Count(status)),
+                    ("durationMs", Field::Ms(started.elapsed().as_secs_f64() * 1000.0)),
+                    ("inputBytes", Field::Count(input_bytes)),
+                ],
+            );
+        }
         Ok::<Value, std::convert::Infallible>(answer)
     });
     match runtime.block_on(lambda_runtime::run(service)) {
@@ -107,20 +109,7 @@ fn describe(event: &Value) -> (String, u64) {
     if let (Some(method), Some(resource)) = (text("httpMethod"), text("resource")) {
         return (format!("{method} {resource}"), body);
     }
-    /// Counts what is written, keeping nothing.
-    struct Counter(u64);
-    impl Write for Counter {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len() as u64;
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    let _ = serde_json::to_writer(&mut counter, event);
-    ("direct".to_owned(), counter.0)
+    ("direct".to_owned(), crate::encoded_len(event) as u64)
 }
 
 fn fail_init(logger: &Logger, error_type: &str, message: &str) -> ExitCode {

@@ -1,14 +1,15 @@
 # shellcheck shell=bash disable=SC2034  # sourced: its variables are used by the scripts
-# Shared by scripts/publish-layer, scripts/share-layer and scripts/deploy.
+# Shared by scripts/publish-layer, scripts/share-layer, scripts/deploy and scripts/delete.
 # Source it after setting PROG (the command's name, for messages).
 #
 # What it gives a script:
 #   die / usage_error        one-line messages on stderr, exit 1 / 2
 #   parse_common_option      --region / --profile, collected into AWS_GLOBAL
 #   find_aws / find_python   the pinned CLI in .venv/aws (or one on PATH)
+#   find_sam                 the pinned SAM CLI in .venv/sam (or one on PATH)
 #   aws_try / aws_do         run `aws`, turning its errors into plain sentences
 #   require_credentials      fail early, and clearly, without credentials
-#   validate_*               local checks of account IDs, org IDs, layer ARNs
+#   validate_*               local checks of account IDs, org IDs, layer ARNs, stack names
 #
 # Nothing here picks an endpoint: the AWS CLI honours AWS_ENDPOINT_URL itself
 # (botocore >= 1.31; the pinned awscli 1.45 has it), which is how the tests
@@ -22,6 +23,8 @@ LAYER_NAME_DEFAULT="toolbox-jieba"
 USER_LAYER_NAME_DEFAULT="toolbox-userdict"
 LAYER_RUNTIME="provided.al2023"
 LAYER_ARCHITECTURE="x86_64"
+# The stack scripts/deploy creates and scripts/delete deletes by default.
+STACK_DEFAULT="lambda-toolbox"
 # The only action a layer version policy may grant (AWS refuses any other).
 LAYER_ACTION="lambda:GetLayerVersion"
 
@@ -93,6 +96,22 @@ find_aws() {
     else
         die "the AWS CLI is not installed: run 'scripts/setup aws' (installs the pinned version into .venv/aws)"
     fi
+}
+
+# find_sam DRY_RUN: sets SAM to the pinned CLI from scripts/setup, else one on
+# PATH, else (a dry run, which runs nothing) plain "sam"; exports
+# SAM_CLI_TELEMETRY=0.
+find_sam() {
+    if [ -x "$TOOLBOX_ROOT/.venv/sam/bin/sam" ]; then
+        SAM="$TOOLBOX_ROOT/.venv/sam/bin/sam"
+    elif command -v sam >/dev/null 2>&1; then
+        SAM="$(command -v sam)"
+    elif $1; then
+        SAM="sam"
+    else
+        die "the SAM CLI is not installed: run 'scripts/setup sam' (installs the pinned version into .venv/sam)"
+    fi
+    export SAM_CLI_TELEMETRY=0
 }
 
 # Sets PYTHON: the aws venv's interpreter, else python3 (for scripts/lib/layer_tool.py).
@@ -167,6 +186,11 @@ require_credentials() {
 is_account_id() { [[ "$1" =~ ^[0-9]{12}$ ]]; }
 is_org_id() { [[ "$1" =~ ^o-[a-z0-9]{10,32}$ ]]; }
 is_layer_name() { [[ "$1" =~ ^[A-Za-z0-9_-]{1,64}$ ]]; }
+
+validate_stack_name() {
+    [[ "$1" =~ ^[A-Za-z][A-Za-z0-9-]{0,127}$ ]] ||
+        usage_error "'$1' is not a valid stack name (a letter, then letters, digits or '-', at most 128)"
+}
 
 validate_account_id() {
     local id="$1"

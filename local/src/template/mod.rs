@@ -115,6 +115,20 @@ impl Template {
         let globals = doc.get("Globals").cloned().unwrap_or(Value::Null);
         let global_function = globals.get("Function").cloned().unwrap_or(Value::Null);
 
+        // An API's property (else the Globals one at `global`), resolved.
+        let api_setting = |api: Option<&Value>, property: &str, global: &str| -> Result<Option<Value>, String> {
+            match api.and_then(|a| a.pointer(&format!("/Properties/{property}"))).or_else(|| globals.pointer(global)) {
+                Some(value) => resolver.resolve(value),
+                None => Ok(None),
+            }
+        };
+        // The API's `StageName` as request contexts show it, else `default`.
+        let stage_name = |api: Option<&Value>, default: &str| {
+            api.and_then(|a| a.pointer("/Properties/StageName"))
+                .and_then(|s| resolver.resolve(s).ok().flatten())
+                .map(|s| scalar_string(&s))
+                .unwrap_or_else(|| default.into())
+        };
         let mut template = Template::default();
         for (logical_id, resource) in resources {
             if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
@@ -217,18 +231,9 @@ impl Template {
                             Some(v) if scalar_string(v) == "1.0" => Payload::V1,
                             _ => Payload::V2,
                         };
-                        let cors_source = api
-                            .and_then(|a| a.pointer("/Properties/CorsConfiguration"))
-                            .or_else(|| globals.pointer("/HttpApi/CorsConfiguration"));
-                        let cors = match cors_source {
-                            Some(c) => http_api_cors(&resolver.resolve(c)?.unwrap_or(Value::Null)),
-                            None => None,
-                        };
-                        let stage = api
-                            .and_then(|a| a.pointer("/Properties/StageName"))
-                            .and_then(|s| resolver.resolve(s).ok().flatten())
-                            .map(|s| scalar_string(&s))
-                            .unwrap_or_else(|| "$default".into());
+                        let cors = api_setting(api, "CorsConfiguration", "/HttpApi/CorsConfiguration")?
+                            .and_then(|c| http_api_cors(&c));
+                        let stage = stage_name(api, "$default");
                         template.routes.push(Route {
                             function: index,
                             method: if path.is_none() { None } else { method },
@@ -241,17 +246,8 @@ impl Template {
                     "Api" => {
                         let path = path.ok_or(format!("{logical_id}: Api event {event_id} has no Path"))?;
                         let api = event_props.get("RestApiId").and_then(ref_target).and_then(|id| resources.get(&id));
-                        let cors_source =
-                            api.and_then(|a| a.pointer("/Properties/Cors")).or_else(|| globals.pointer("/Api/Cors"));
-                        let cors = match cors_source {
-                            Some(c) => rest_api_cors(&resolver.resolve(c)?.unwrap_or(Value::Null)),
-                            None => None,
-                        };
-                        let stage = api
-                            .and_then(|a| a.pointer("/Properties/StageName"))
-                            .and_then(|s| resolver.resolve(s).ok().flatten())
-                            .map(|s| scalar_string(&s))
-                            .unwrap_or_else(|| "Prod".into());
+                        let cors = api_setting(api, "Cors", "/Api/Cors")?.and_then(|c| rest_api_cors(&c));
+                        let stage = stage_name(api, "Prod");
                         template.routes.push(Route {
                             function: index,
                             method,

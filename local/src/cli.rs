@@ -297,6 +297,22 @@ fn source_option(arg: &Opt, parser: &mut lexopt::Parser, sources: &mut Sources) 
     Ok(true)
 }
 
+/// The next flag that is not one of the options every command reading the
+/// template shares (nor, with `dirs`, a directory option), or `None` at the
+/// end; a bare value is an error.
+fn next_flag(parser: &mut lexopt::Parser, sources: &mut Sources, dirs: bool) -> Result<Option<String>, String> {
+    while let Some(arg) = next(parser)? {
+        if source_option(&arg, parser, sources)? || (dirs && dir_option(&arg, parser, sources)?) {
+            continue;
+        }
+        return match arg {
+            Opt::Flag(flag) => Ok(Some(flag)),
+            other => Err(unexpected(other)),
+        };
+    }
+    Ok(None)
+}
+
 fn dir_option(arg: &Opt, parser: &mut lexopt::Parser, sources: &mut Sources) -> Result<bool, String> {
     let Opt::Flag(flag) = arg else { return Ok(false) };
     match flag.as_str() {
@@ -322,14 +338,7 @@ fn parse_serve(parser: &mut lexopt::Parser) -> Parsed {
         quiet: false,
     };
     let (mut watch, mut build, mut build_layer) = (false, None, None);
-    while let Some(arg) = next(parser)? {
-        if source_option(&arg, parser, &mut o.sources)? || dir_option(&arg, parser, &mut o.sources)? {
-            continue;
-        }
-        let flag = match arg {
-            Opt::Flag(flag) => flag,
-            other => return Err(unexpected(other)),
-        };
+    while let Some(flag) = next_flag(parser, &mut o.sources, true)? {
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help(SERVE_HELP)),
             "--host" => o.host = text(parser)?,
@@ -401,14 +410,7 @@ fn parse_invoke(parser: &mut lexopt::Parser) -> Parsed {
 fn parse_routes(parser: &mut lexopt::Parser) -> Parsed {
     let mut sources = Sources::default();
     let mut settings = Settings::default();
-    while let Some(arg) = next(parser)? {
-        if source_option(&arg, parser, &mut sources)? {
-            continue;
-        }
-        let flag = match arg {
-            Opt::Flag(flag) => flag,
-            other => return Err(unexpected(other)),
-        };
+    while let Some(flag) = next_flag(parser, &mut sources, false)? {
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help(ROUTES_HELP)),
             "--bin-dir" => sources.bin_dirs.push(parser.value().map_err(err)?.into()),
@@ -423,14 +425,7 @@ fn parse_routes(parser: &mut lexopt::Parser) -> Parsed {
 fn parse_tools(parser: &mut lexopt::Parser) -> Parsed {
     let mut sources = Sources::default();
     let mut logical_id = None;
-    while let Some(arg) = next(parser)? {
-        if source_option(&arg, parser, &mut sources)? {
-            continue;
-        }
-        let flag = match arg {
-            Opt::Flag(flag) => flag,
-            other => return Err(unexpected(other)),
-        };
+    while let Some(flag) = next_flag(parser, &mut sources, false)? {
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help(TOOLS_HELP)),
             "--logical-id" => logical_id = Some(text(parser)?),

@@ -46,6 +46,11 @@ fn info_passes(logging: &Logging) -> bool {
     logging.system_level.as_deref().and_then(Level::parse).is_none_or(|level| level <= Level::Info)
 }
 
+/// Milliseconds to two decimals, as the text REPORT line prints them.
+fn hundredths(ms: f64) -> f64 {
+    (ms * 100.0).round() / 100.0
+}
+
 fn record(kind: &str, record: Value) -> String {
     json!({"time": timestamp(SystemTime::now()), "type": kind, "record": record}).to_string()
 }
@@ -76,13 +81,13 @@ pub fn report(request_id: &str, usage: &Usage, outcome: &Outcome, logging: &Logg
     }
     let (duration_ms, billed, init_ms) = usage.figures();
     let mut metrics = json!({
-        "durationMs": (duration_ms * 100.0).round() / 100.0,
+        "durationMs": hundredths(duration_ms),
         "billedDurationMs": billed,
         "memorySizeMB": usage.memory_mb,
         "maxMemoryUsedMB": usage.peak_mb,
     });
     if let Some(ms) = init_ms {
-        metrics["initDurationMs"] = json!((ms * 100.0).round() / 100.0);
+        metrics["initDurationMs"] = json!(hundredths(ms));
     }
     let mut fields = json!({"requestId": request_id, "metrics": metrics, "status": status(outcome)});
     if let Some(kind) = outcome.error_type().filter(|_| status(outcome) == "error") {
@@ -101,7 +106,7 @@ pub fn init_report(init: Duration, status: &str, error_type: &str, logging: &Log
                 "phase": "init",
                 "status": status,
                 "errorType": error_type,
-                "metrics": {"durationMs": (init.as_secs_f64() * 100_000.0).round() / 100.0},
+                "metrics": {"durationMs": hundredths(init.as_secs_f64() * 1000.0)},
             }),
         ),
         false => init_report_line(init, status, error_type),

@@ -49,14 +49,57 @@ fn offline(program: &Path, scratch: &Path) -> Command {
     command
 }
 
-fn cfn_lint(template: &Path) -> std::process::Output {
-    run(Command::new(venv_tool("cfn-lint", "cfn-lint")).arg(template))
+/// `template` after AWS::LanguageExtensions for `parameters` (see
+/// language_extensions.py; `mode` is `full` or `if-only`), and the parameter
+/// values it used (defaults filled in, lists split).
+fn language_extensions(template: &Path, parameters: &Value, mode: &str) -> (Value, Value) {
+    let output = run(Command::new(venv_tool("sam", "python"))
+        .arg(repo_root().join("tests/it/language_extensions.py"))
+        .arg(template)
+        .arg(parameters.to_string())
+        .arg(mode));
+    assert!(output.status.success(), "language_extensions.py {mode}: {}", describe(&output));
+    let mut out: Value = serde_json::from_slice(&output.stdout).unwrap();
+    (out["template"].take(), out["parameters"].take())
+}
+
+/// cfn-lint 1.51 on `template` as CloudFormation would lint it after
+/// AWS::LanguageExtensions with `parameters` (the linter cannot resolve the
+/// Fn::If the template leaves to that transform). `scratch` holds the file.
+fn cfn_lint(template: &Path, parameters: &Value, scratch: &Path) -> std::process::Output {
+    let (expanded, _) = language_extensions(template, parameters, "if-only");
+    let path = scratch.join(format!("{}.lint.json", template.file_stem().unwrap().to_string_lossy()));
+    std::fs::write(&path, expanded.to_string()).unwrap();
+    run(Command::new(venv_tool("cfn-lint", "cfn-lint")).arg(&path))
+}
+
+/// What cfn-lint reports beyond the findings the expansion itself causes:
+/// - W8001, a condition "not used": its Fn::If are resolved already;
+/// - W1001 on an output or deployment group naming a resource under a
+///   condition (the layer created here, a function's rollback alarm): the
+///   Fn::If that guarded the output is resolved, and SAM generates the
+///   groups only when their alarms exist.
+fn unexpected_findings(output: &std::process::Output) -> Vec<String> {
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    report
+        .lines()
+        .filter(|l| l.starts_with(['E', 'W', 'I']))
+        .filter(|l| !l.starts_with("W8001 Condition "))
+        .filter(|l| {
+            !(l.starts_with("W1001 Ref to resource '")
+                && (l.contains("that may not be available when condition 'GradualDeployment' is False")
+                    || l.contains("when condition 'CreateLayer' is False at Outputs/JiebaLayerVersionArn/Value")))
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
 fn cfn_lint_accepts_the_template() {
-    let output = cfn_lint(&template_path());
-    assert!(output.status.success(), "cfn-lint template.yaml: {}", describe(&output));
+    let dir = scratch_dir("cfn-lint");
+    let output = cfn_lint(&template_path(), &json!({}), &dir);
+    assert_eq!(unexpected_findings(&output), Vec::<String>::new(), "cfn-lint template.yaml: {}", describe(&output));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -72,72 +115,73 @@ fn cfn_lint_rejects_a_wrong_runtime_or_architecture() {
         assert_eq!(original.matches(from).count(), 1, "template.yaml should say {from:?} once (in Globals)");
         let broken = dir.join(format!("broken-{named}.yaml"));
         std::fs::write(&broken, original.replace(from, to)).unwrap();
-        let output = cfn_lint(&broken);
+        let output = cfn_lint(&broken, &json!({}), &dir);
         assert!(!output.status.success(), "cfn-lint accepted {to:?}: {}", describe(&output));
         assert!(String::from_utf8_lossy(&output.stdout).contains(named), "names {named}: {}", describe(&output));
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// template.yaml with parameter `name`'s default replaced by `value`, as a
-/// deploy passing it would see the template.
-fn with_default(original: &str, name: &str, value: &str) -> String {
-    let at = original.find(&format!("\n  {name}:\n")).unwrap_or_else(|| panic!("no parameter {name}"));
-    let default = at + original[at..].find("    Default: ").expect("a Default") + "    Default: ".len();
-    let end = default + original[default..].find('\n').unwrap();
-    format!("{}{value}{}", &original[..default], &original[end..])
+/// Every option the parameters turn on, each alone and all together.
+fn options() -> Vec<Value> {
+    let each = [
+        json!({"LogFormat": "Text"}),
+        json!({"LogLevel": "DEBUG"}),
+        json!({"LogLevel": "ERROR"}),
+        json!({"DeploymentPreferenceType": "Canary10Percent5Minutes"}),
+        json!({"DeploymentPreferenceType": "AllAtOnce"}),
+        json!({"ThrottlingRateLimit": "5", "ThrottlingBurstLimit": "1"}),
+        json!({"JwtIssuer": "https://issuer.example.com", "JwtAudience": "tools-client"}),
+        json!({"JwtIssuer": "https://issuer.example.com", "JwtAudience": "a,b", "JwtScopes": "tools/read,tools/all"}),
+        json!({"FunctionUrlAuthType": "NONE"}),
+        json!({"FunctionUrlAuthType": "AWS_IAM"}),
+    ];
+    let mut all = json!({"DeploymentPreferenceType": "Linear10PercentEvery1Minute",
+        "JwtIssuer": "https://issuer.example.com", "JwtAudience": "a", "JwtScopes": "s",
+        "FunctionUrlAuthType": "AWS_IAM", "ThrottlingRateLimit": "100", "ThrottlingBurstLimit": "200",
+        "UserDictLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-userdict:3",
+        "JiebaLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba:7"});
+    all["LogLevel"] = json!("WARN");
+    each.into_iter().chain([all]).collect()
 }
 
 #[test]
-fn cfn_lint_accepts_every_logging_and_rollout_option() {
+fn cfn_lint_accepts_every_option() {
     let dir = scratch_dir("cfn-lint-options");
-    let original = std::fs::read_to_string(template_path()).unwrap();
-    let options = [
-        ("LogFormat", "Text"),
-        ("LogLevel", "DEBUG"),
-        ("LogLevel", "ERROR"),
-        ("DeploymentPreferenceType", "Canary10Percent5Minutes"),
-        ("DeploymentPreferenceType", "AllAtOnce"),
-    ];
-    for (name, value) in options {
-        let changed = with_default(&original, name, value);
-        assert_ne!(changed, original);
-        let path = dir.join(format!("{name}-{value}.yaml"));
-        std::fs::write(&path, changed).unwrap();
-        let output = cfn_lint(&path);
-        // With a gradual rollout, cfn-lint warns (W1001) that each deployment
-        // group SAM generates refers to an alarm that exists only under
-        // GradualDeployment; SAM generates the groups only then too. That
-        // warning, and nothing else, is allowed.
-        let report = String::from_utf8_lossy(&output.stdout).into_owned();
-        let only_the_known_warning = output.status.code() == Some(4)
-            && name == "DeploymentPreferenceType"
-            && report.lines().filter(|l| l.starts_with(['E', 'W', 'I'])).all(|l| {
-                l.starts_with("W1001 Ref to resource '")
-                    && l.contains(
-                        "FunctionErrors' that may not be available when condition 'GradualDeployment' is False",
-                    )
-            });
-        assert!(
-            output.status.success() || only_the_known_warning,
-            "cfn-lint with {name}={value}: {}",
+    for parameters in options() {
+        let output = cfn_lint(&template_path(), &parameters, &dir);
+        assert_eq!(
+            unexpected_findings(&output),
+            Vec::<String>::new(),
+            "cfn-lint with {parameters}: {}",
             describe(&output)
         );
     }
     // A value outside AllowedValues is refused, so the loop above checks something.
-    let path = dir.join("bad.yaml");
-    std::fs::write(&path, with_default(&original, "LogFormat", "Xml")).unwrap();
-    assert!(!cfn_lint(&path).status.success(), "cfn-lint accepted LogFormat Xml");
+    let output = cfn_lint(&template_path(), &json!({"LogFormat": "Xml"}), &dir);
+    assert!(!output.status.success(), "cfn-lint accepted LogFormat Xml");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
-fn sam_validate_accepts_the_template_offline() {
+fn sam_validate_accepts_the_template_and_every_option_offline() {
     let dir = scratch_dir("sam-validate");
-    let output =
-        run(offline(&venv_tool("sam", "sam"), &dir).arg("validate").arg("-t").arg(template_path()).current_dir(&dir));
+    let validate = |template: &Path| {
+        run(offline(&venv_tool("sam", "sam"), &dir)
+            .args(["validate", "--language-extensions", "-t"])
+            .arg(template)
+            .current_dir(&dir))
+    };
+    let output = validate(&template_path());
     assert!(output.status.success(), "sam validate: {}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("is a valid SAM Template"), "{}", describe(&output));
+    for (i, parameters) in options().into_iter().enumerate() {
+        let (with_defaults, _) = language_extensions(&template_path(), &parameters, "defaults");
+        let path = dir.join(format!("options-{i}.json"));
+        std::fs::write(&path, with_defaults.to_string()).unwrap();
+        let output = validate(&path);
+        assert!(output.status.success(), "sam validate with {parameters}: {}", describe(&output));
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -425,19 +469,19 @@ fn a_user_dictionary_layer_is_attached_after_the_jieba_layer_when_given() {
     assert_eq!(layers, vec![json!(shared), json!(user)]);
 }
 
-/// template.yaml after the SAM transform (aws-sam-translator, offline, as
-/// CloudFormation would apply it) with `parameters`; code URIs stand in as S3.
+/// template.yaml after AWS::LanguageExtensions and the SAM transform
+/// (aws-sam-translator, offline), as CloudFormation applies them with
+/// `parameters`; code URIs stand in as S3.
 fn transformed(parameters: Value) -> Value {
     const SCRIPT: &str = r##"
 import json, sys
-from samcli.yamlhelper import yaml_parse
 from samtranslator.translator.transform import transform
 
 class NoManagedPolicies:
     def load(self):
         return {}
 
-template = yaml_parse(open(sys.argv[1]).read())
+template = json.loads(sys.argv[1])
 for resource in template["Resources"].values():
     for key in ("CodeUri", "ContentUri"):
         if key in resource.get("Properties", {}):
@@ -445,12 +489,13 @@ for resource in template["Resources"].values():
 parameters = dict(json.loads(sys.argv[2]), **{"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"})
 print(json.dumps(transform(template, parameters, NoManagedPolicies())))
 "##;
+    let (expanded, values) = language_extensions(&template_path(), &parameters, "full");
     let output = run(Command::new(venv_tool("sam", "python"))
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .arg("-c")
         .arg(SCRIPT)
-        .arg(template_path())
-        .arg(parameters.to_string()));
+        .arg(expanded.to_string())
+        .arg(values.to_string()));
     assert!(output.status.success(), "SAM transform: {}", describe(&output));
     serde_json::from_slice(&output.stdout).unwrap()
 }
@@ -480,5 +525,83 @@ fn every_function_publishes_a_live_alias_and_rolls_out_as_the_parameter_says() {
         let alarm = &canary["Resources"][&alarm];
         assert_eq!(alarm["Condition"], "GradualDeployment");
         assert_eq!(alarm["Properties"]["Dimensions"], json!([{"Name": "FunctionName", "Value": {"Ref": logical_id}}]));
+    }
+}
+
+/// Every route's operation in the HTTP API's OpenAPI body, as (route, operation).
+fn operations(t: &Value) -> Vec<(String, Value)> {
+    let paths = t["Resources"]["ToolboxApi"]["Properties"]["Body"]["paths"].as_object().unwrap();
+    let mut out = Vec::new();
+    for (path, methods) in paths {
+        for (method, operation) in methods.as_object().unwrap() {
+            out.push((format!("{method} {path}"), operation.clone()));
+        }
+    }
+    out
+}
+
+#[test]
+fn throttling_jwt_and_function_urls_reach_the_deployed_resources_as_the_parameters_say() {
+    let functions = function_ids();
+    let of_type = |t: &Value, kind: &str| -> Vec<(String, Value)> {
+        let resources = t["Resources"].as_object().unwrap();
+        resources.iter().filter(|(_, r)| r["Type"] == kind).map(|(k, r)| (k.clone(), r.clone())).collect()
+    };
+    let stage = |t: &Value| t["Resources"]["ToolboxApiApiGatewayDefaultStage"]["Properties"].clone();
+
+    // Default: throttled at 20/s with a burst of 40 per route, open, no URLs.
+    let default = transformed(json!({}));
+    assert_eq!(stage(&default)["DefaultRouteSettings"], json!({"ThrottlingRateLimit": 20, "ThrottlingBurstLimit": 40}));
+    let routes = operations(&default);
+    assert_eq!(routes.len(), 2 * functions.len(), "{routes:?}");
+    assert!(routes.iter().all(|(_, op)| op.get("security").is_none()), "{routes:?}");
+    assert!(default["Resources"]["ToolboxApi"]["Properties"]["Body"].pointer("/components/securitySchemes").is_none());
+    assert!(of_type(&default, "AWS::Lambda::Url").is_empty());
+    for (logical_id, _) in &functions {
+        assert_eq!(default["Outputs"][format!("{logical_id}Url")]["Condition"], "FunctionUrls");
+    }
+
+    // Throttling as given.
+    let slow = transformed(json!({"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 3}));
+    assert_eq!(stage(&slow)["DefaultRouteSettings"], json!({"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 3}));
+
+    // A JWT issuer: every route needs a token from it, with one of the scopes.
+    let jwt = transformed(json!({
+        "JwtIssuer": "https://issuer.example.com", "JwtAudience": "a,b", "JwtScopes": "tools/read"
+    }));
+    for (route, op) in operations(&jwt) {
+        assert_eq!(op["security"], json!([{"ToolboxJwt": ["tools/read"]}]), "{route}");
+    }
+    let scheme = &jwt["Resources"]["ToolboxApi"]["Properties"]["Body"]["components"]["securitySchemes"]["ToolboxJwt"];
+    let authorizer = &scheme["x-amazon-apigateway-authorizer"];
+    assert_eq!(authorizer["type"], "jwt", "{scheme}");
+    assert_eq!(authorizer["identitySource"], "$request.header.Authorization", "{scheme}");
+    assert_eq!(
+        authorizer["jwtConfiguration"],
+        json!({"issuer": "https://issuer.example.com", "audience": ["a", "b"]}),
+        "{scheme}"
+    );
+    // Without scopes a token needs none.
+    let any_scope = transformed(json!({"JwtIssuer": "https://issuer.example.com", "JwtAudience": "a"}));
+    assert!(operations(&any_scope).iter().all(|(_, op)| op["security"] == json!([{"ToolboxJwt": []}])));
+
+    // Function URLs: one per function, on its alias live, with the AuthType given;
+    // NONE also lets anyone invoke it through the URL (and only through it).
+    for auth_type in ["NONE", "AWS_IAM"] {
+        let urls = transformed(json!({"FunctionUrlAuthType": auth_type}));
+        let made = of_type(&urls, "AWS::Lambda::Url");
+        assert_eq!(made.len(), functions.len(), "{made:?}");
+        for (logical_id, _) in &functions {
+            let url = &urls["Resources"][format!("{logical_id}Url")]["Properties"];
+            assert_eq!(url["AuthType"], auth_type, "{url}");
+            assert_eq!(url["TargetFunctionArn"], json!({"Ref": format!("{logical_id}Aliaslive")}), "{url}");
+            let output = &urls["Outputs"][format!("{logical_id}Url")];
+            assert_eq!(output["Value"], json!({"Fn::GetAtt": [format!("{logical_id}Url"), "FunctionUrl"]}), "{output}");
+        }
+        let public: Vec<_> = of_type(&urls, "AWS::Lambda::Permission")
+            .into_iter()
+            .filter(|(_, p)| p["Properties"]["FunctionUrlAuthType"] == "NONE")
+            .collect();
+        assert_eq!(public.len(), if auth_type == "NONE" { functions.len() } else { 0 }, "{public:?}");
     }
 }

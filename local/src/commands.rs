@@ -94,6 +94,10 @@ fn route_lines(template: &Template, pools: &[Arc<Pool>]) -> Vec<String> {
             pool.limit(),
             if pool.bootstrap().is_none() { "  [not built]" } else { "" }
         ));
+        if let Some(throttle) = route.throttle {
+            let line = lines.last_mut().expect("just pushed");
+            line.push_str(&format!("  [throttled: {}/s, burst {}]", throttle.rate, throttle.burst));
+        }
     }
     lines
 }

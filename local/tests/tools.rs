@@ -279,3 +279,52 @@ fn layer_dirs_merge_into_one_opt_like_attached_layers() {
     assert_eq!(ask(&plain), json!(["他", "来到", "了", "网易", "杭", "研", "大厦"]));
     let _ = std::fs::remove_dir_all(&user);
 }
+
+/// Requests sent one after another for `duration`: (admitted, refused, elapsed
+/// seconds from the first to the last request).
+fn hammer(runner: &Runner, path: &str, duration: std::time::Duration) -> (usize, usize, f64) {
+    let (mut admitted, mut refused) = (0, 0);
+    let start = std::time::Instant::now();
+    let mut last = start;
+    while start.elapsed() < duration {
+        last = std::time::Instant::now();
+        let reply = runner.get(path);
+        match reply.status {
+            200 => admitted += 1,
+            429 => {
+                refused += 1;
+                assert_eq!(reply.json(), json!({"message": "Too Many Requests"}));
+                assert!(reply.header("apigw-requestid").is_some());
+                assert_eq!(reply.header("access-control-allow-origin"), None, "no Origin was sent");
+            }
+            other => panic!("{path}: {other} {}", reply.text()),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    (admitted, refused, (last - start).as_secs_f64())
+}
+
+#[test]
+fn the_template_throttles_each_route_at_its_parameters_rate() {
+    let (rate, burst) = (5.0, 3.0);
+    let runner =
+        Runner::start(&template(), &["--parameter", "ThrottlingRateLimit=5", "--parameter", "ThrottlingBurstLimit=3"]);
+    let (admitted, refused, elapsed) = hammer(&runner, "/hello", std::time::Duration::from_secs(2));
+    // A full bucket, then the rate: burst + rate × elapsed, give or take the
+    // token being refilled as the last request came.
+    let expected = burst + rate * elapsed;
+    assert!(
+        (admitted as f64 - expected).abs() <= 1.5,
+        "{admitted} admitted in {elapsed:.2} s, expected {expected:.1}; {refused} refused\n{}",
+        runner.log()
+    );
+    assert!(refused > admitted, "most of ~100 requests are refused: {admitted} admitted, {refused} refused");
+    // Each route has its own bucket: /calculator still has its burst.
+    let calc = runner.get("/calculator?num1=1&num2=2&operator=add");
+    assert_eq!(calc.status, 200, "{}", calc.text());
+    // Logged once per run of refusals, not per request.
+    assert_eq!(runner.log().matches("throttled: 5 requests a second, a burst of 3").count(), 1, "{}", runner.log());
+    // The function saw only the admitted requests.
+    let (count, _) = wait_reports(&runner, "hello", admitted);
+    assert_eq!(count, admitted, "{}", runner.log());
+}

@@ -102,11 +102,13 @@ mod cors;
 mod events;
 mod proxy;
 mod router;
+mod throttle;
 
 pub use cors::{add_cors, preflight};
 pub use events::{v1_event, v2_event};
 pub use proxy::proxy_response;
 pub use router::{percent_decode, Match, Router};
+pub use throttle::{Admission, Bucket};
 
 #[cfg(test)]
 pub(crate) mod test_util {
@@ -123,6 +125,7 @@ pub(crate) mod test_util {
             payload,
             stage: if payload == Payload::V1 { "Prod".into() } else { "$default".into() },
             cors: None,
+            throttle: None,
         }
     }
 

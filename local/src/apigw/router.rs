@@ -10,6 +10,8 @@ enum Segment {
 }
 
 struct Compiled {
+    /// Its place in the routes given to [`Router::new`].
+    index: usize,
     route: Route,
     segments: Vec<Segment>,
     default: bool,
@@ -22,6 +24,8 @@ pub struct Router {
 /// A matched route and its path parameters.
 pub struct Match<'a> {
     pub route: &'a Route,
+    /// The route's place in the routes given to [`Router::new`].
+    pub index: usize,
     pub params: Vec<(String, String)>,
 }
 
@@ -39,7 +43,8 @@ impl Router {
     pub fn new(routes: &[Route]) -> Router {
         let routes = routes
             .iter()
-            .map(|route| {
+            .enumerate()
+            .map(|(index, route)| {
                 let default = route.path == "$default";
                 let segments = if default {
                     Vec::new()
@@ -55,7 +60,7 @@ impl Router {
                         })
                         .collect()
                 };
-                Compiled { route: route.clone(), segments, default }
+                Compiled { index, route: route.clone(), segments, default }
             })
             .collect();
         Router { routes }
@@ -78,7 +83,7 @@ impl Router {
             let Some((params, literals, greedy)) = match_segments(compiled, &parts) else { continue };
             let rank = (!compiled.default, !greedy, literals, compiled.route.method.is_some());
             if best.as_ref().is_none_or(|(r, _)| rank > *r) {
-                best = Some((rank, Match { route: &compiled.route, params }));
+                best = Some((rank, Match { route: &compiled.route, index: compiled.index, params }));
             }
         }
         best.map(|(_, m)| m)

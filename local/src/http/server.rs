@@ -17,9 +17,9 @@ use tokio::sync::Semaphore;
 use tokio::sync::watch;
 
 use super::body::{self, BodyError};
-use crate::apigw::{self, HttpRequest, HttpResponse, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES};
+use crate::apigw::{self, Admission, Bucket, HttpRequest, HttpResponse, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES};
 use crate::lambda::{Outcome, Pool};
-use crate::template::{Payload, Template};
+use crate::template::{Payload, Route, Template, Throttle};
 use crate::{log, util};
 
 /// What one client may hold of the server: time and connections. API Gateway
@@ -61,11 +61,14 @@ pub struct App {
     pub router: Router,
     pub pools: Vec<Arc<Pool>>,
     pub limits: Limits,
+    /// Each route's token bucket (by its place in the template), if throttled.
+    buckets: Vec<Option<Bucket>>,
 }
 
 impl App {
     pub fn new(template: &Template, pools: Vec<Arc<Pool>>, limits: Limits) -> App {
-        App { router: Router::new(&template.routes), pools, limits }
+        let buckets = template.routes.iter().map(|r| r.throttle.map(Bucket::new)).collect();
+        App { router: Router::new(&template.routes), pools, limits, buckets }
     }
 
     /// Answers one request the way API Gateway + Lambda would.
@@ -89,6 +92,18 @@ impl App {
         let route = m.route;
         let Some(pool) = self.pools.get(route.function).cloned() else { return HttpResponse::not_found() };
         let request_id = util::uuid();
+        if let Some(bucket) = self.buckets.get(m.index).and_then(Option::as_ref) {
+            if let Admission::Refused { log } = bucket.take() {
+                if log {
+                    let Throttle { rate, burst } = bucket.limits();
+                    log::line(
+                        &pool.function.name,
+                        &format!("throttled: {rate} requests a second, a burst of {burst} (the route's settings): 429 (logged at most every 10 s)"),
+                    );
+                }
+                return finish(route, &req, HttpResponse::throttled(), request_id);
+            }
+        }
         let now = util::now_ms();
         let event = match route.payload {
             Payload::V2 => apigw::v2_event(&req, &m, &request_id, now),
@@ -105,17 +120,23 @@ impl App {
             Ok(outcome) => outcome,
             Err(_) => Outcome::Crashed("the runner's invocation task failed".into()),
         };
-        let mut response = outcome.http_answer(route.payload, &self.pools[route.function].function.name);
-        if route.payload == Payload::V2 {
-            if let Some(cors) = &route.cors {
-                apigw::add_cors(cors, &req, &mut response);
-            }
-            response.headers.push(("apigw-requestid".into(), request_id));
-        } else {
-            response.headers.push(("x-amzn-requestid".into(), request_id));
-        }
-        response
+        let response = outcome.http_answer(route.payload, &self.pools[route.function].function.name);
+        finish(route, &req, response, request_id)
     }
+}
+
+/// What API Gateway adds to every answer on a route, the function's or its
+/// own: CORS headers (HTTP APIs) and the request id.
+fn finish(route: &Route, req: &HttpRequest, mut response: HttpResponse, request_id: String) -> HttpResponse {
+    if route.payload == Payload::V2 {
+        if let Some(cors) = &route.cors {
+            apigw::add_cors(cors, req, &mut response);
+        }
+        response.headers.push(("apigw-requestid".into(), request_id));
+    } else {
+        response.headers.push(("x-amzn-requestid".into(), request_id));
+    }
+    response
 }
 
 fn to_hyper(response: HttpResponse) -> Response<Full<Bytes>> {

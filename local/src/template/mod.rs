@@ -81,6 +81,41 @@ pub struct Route {
     /// The API's stage name as it appears in request contexts.
     pub stage: String,
     pub cors: Option<Cors>,
+    /// The HTTP API's throttling for this route (`RouteSettings` for its
+    /// route key, else `DefaultRouteSettings`); `None`: not throttled.
+    pub throttle: Option<Throttle>,
+}
+
+/// `ThrottlingRateLimit` and `ThrottlingBurstLimit` of a route's settings:
+/// a token bucket of `burst` tokens refilled at `rate` a second.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Throttle {
+    pub rate: f64,
+    pub burst: f64,
+}
+
+/// API Gateway's account-level limits in most Regions (10,000 requests a
+/// second, a burst of 5,000: "Amazon API Gateway quotas"), which stand in
+/// for whichever of the two a route's settings leave out.
+const ACCOUNT_RATE: f64 = 10_000.0;
+const ACCOUNT_BURST: f64 = 5_000.0;
+
+/// The throttle in `settings` (a route settings object), if it sets one.
+fn throttle(settings: Option<&Value>) -> Result<Option<Throttle>, String> {
+    let Some(settings) = settings else { return Ok(None) };
+    let limit = |name: &str| -> Result<Option<f64>, String> {
+        match settings.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match number(v) {
+                Some(n) if n >= 0.0 && n.is_finite() => Ok(Some(n)),
+                _ => Err(format!("{name} {} is not a number of requests at least 0", scalar_string(v))),
+            },
+        }
+    };
+    Ok(match (limit("ThrottlingRateLimit")?, limit("ThrottlingBurstLimit")?) {
+        (None, None) => None,
+        (rate, burst) => Some(Throttle { rate: rate.unwrap_or(ACCOUNT_RATE), burst: burst.unwrap_or(ACCOUNT_BURST) }),
+    })
 }
 
 #[derive(Clone, Debug, Default)]
@@ -234,14 +269,22 @@ impl Template {
                         let cors = api_setting(api, "CorsConfiguration", "/HttpApi/CorsConfiguration")?
                             .and_then(|c| http_api_cors(&c));
                         let stage = stage_name(api, "$default");
-                        template.routes.push(Route {
-                            function: index,
-                            method: if path.is_none() { None } else { method },
-                            path: path.unwrap_or_else(|| "$default".into()),
-                            payload,
-                            stage,
-                            cors,
-                        });
+                        let method = if path.is_none() { None } else { method };
+                        let path = path.unwrap_or_else(|| "$default".into());
+                        let route_key = match &method {
+                            _ if path == "$default" => path.clone(),
+                            Some(m) => format!("{m} {path}"),
+                            None => format!("ANY {path}"),
+                        };
+                        let own = api_setting(api, "RouteSettings", "/HttpApi/RouteSettings")?
+                            .and_then(|all| all.get(&route_key).cloned());
+                        let default = api_setting(api, "DefaultRouteSettings", "/HttpApi/DefaultRouteSettings")?;
+                        let throttle = match throttle(own.as_ref()) {
+                            Ok(None) => throttle(default.as_ref()),
+                            own => own,
+                        }
+                        .map_err(|e| format!("{logical_id}: {event_id}: {e}"))?;
+                        template.routes.push(Route { function: index, method, path, payload, stage, cors, throttle });
                     }
                     "Api" => {
                         let path = path.ok_or(format!("{logical_id}: Api event {event_id} has no Path"))?;
@@ -255,6 +298,8 @@ impl Template {
                             payload: Payload::V1,
                             stage,
                             cors,
+                            // REST API MethodSettings throttling is not emulated (docs/local.md).
+                            throttle: None,
                         });
                     }
                     _ => {}
@@ -541,5 +586,54 @@ Resources:
         assert!(Template::parse(text, &Context::default()).unwrap_err().contains("MemorySize"));
         let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {Timeout: 0}\n";
         assert!(Template::parse(text, &Context::default()).unwrap_err().contains("Timeout"));
+    }
+
+    #[test]
+    fn throttling_comes_from_the_route_settings_else_the_defaults() {
+        let text = r#"
+Parameters:
+  Rate: {Type: Number, Default: 20}
+Globals:
+  HttpApi:
+    DefaultRouteSettings: {ThrottlingRateLimit: 1, ThrottlingBurstLimit: 1}
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefaultRouteSettings: {ThrottlingRateLimit: !Ref Rate, ThrottlingBurstLimit: 40}
+      RouteSettings:
+        "GET /slow": {ThrottlingRateLimit: 0.5}
+  Other:
+    Type: AWS::Serverless::HttpApi
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        A: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /a, Method: GET}}
+        Slow: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /slow, Method: GET}}
+        O: {Type: HttpApi, Properties: {ApiId: !Ref Other, Path: /o, Method: GET}}
+        R: {Type: Api, Properties: {Path: /r, Method: GET}}
+"#;
+        let throttles = |context: &Context| -> Vec<(String, Option<Throttle>)> {
+            let t = Template::parse(text, context).unwrap();
+            t.routes.into_iter().map(|r| (r.path, r.throttle)).collect()
+        };
+        let mut context = Context::default();
+        assert_eq!(
+            throttles(&context),
+            vec![
+                ("/a".into(), Some(Throttle { rate: 20.0, burst: 40.0 })),
+                // Another API without settings of its own: the Globals ones.
+                ("/o".into(), Some(Throttle { rate: 1.0, burst: 1.0 })),
+                ("/r".into(), None),
+                // A route's own settings; the burst it leaves out is the account's.
+                ("/slow".into(), Some(Throttle { rate: 0.5, burst: 5_000.0 })),
+            ]
+        );
+        context.parameters.insert("Rate".into(), "7".into());
+        assert_eq!(throttles(&context)[0].1, Some(Throttle { rate: 7.0, burst: 40.0 }));
+        context.parameters.insert("Rate".into(), "-1".into());
+        let error = Template::parse(text, &context).unwrap_err();
+        assert!(error.contains("F: A: ThrottlingRateLimit -1 is not a number of requests at least 0"), "{error}");
     }
 }

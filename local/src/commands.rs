@@ -15,7 +15,7 @@ use crate::cli::{Command, Invoke, Routes, Serve, Sources, Tools};
 use crate::http::{self, fds, App};
 use crate::lambda::{Outcome, Pool, Settings};
 use crate::template::{Payload, Template};
-use crate::{layers, log, process};
+use crate::{function_url, layers, log, process};
 
 /// Runs a parsed command on one thread, for life: PR_SET_PDEATHSIG follows
 /// the thread that forked a child, so every child is forked from this one.
@@ -98,6 +98,20 @@ fn route_lines(template: &Template, pools: &[Arc<Pool>]) -> Vec<String> {
             let line = lines.last_mut().expect("just pushed");
             line.push_str(&format!("  [throttled: {}/s, burst {}]", throttle.rate, throttle.burst));
         }
+    }
+    for f in &template.functions {
+        let Some(url) = &f.url else { continue };
+        let path = format!("{}{}/", function_url::PREFIX, f.name);
+        let (auth, caveat) = match url.iam_auth {
+            true => ("AWS_IAM", "; a SigV4 Authorization header is required, its signature not checked here"),
+            false => ("NONE", ""),
+        };
+        lines.push(format!(
+            "URL     {path:<24} -> {} ({}, AuthType {auth}): https://{}/{caveat}",
+            f.name,
+            f.logical_id,
+            function_url::domain(&f.function_name, &url.region)
+        ));
     }
     lines
 }
@@ -230,6 +244,12 @@ fn announce(options: &Serve, template: &Template, settings: &Settings, limits: h
                 &format!("warning: Runtime {} is not an OS-only runtime; running its bootstrap anyway", f.runtime),
             );
         }
+    }
+    for route in template.routes.iter().filter(|r| r.path.starts_with(function_url::PREFIX)) {
+        log::line(
+            "local",
+            &format!("warning: route {} is under {}, where function URLs are served", route.path, function_url::PREFIX),
+        );
     }
     log::line(
         "local",

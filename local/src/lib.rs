@@ -4,13 +4,15 @@
 //! By concern: [`template`] reads a SAM template (and evaluates its
 //! CloudFormation intrinsics); [`apigw`] is API Gateway (routing, proxy
 //! events and responses, CORS); [`lambda`] is Lambda (instance pools, an
-//! instance's lifecycle, the Runtime API, REPORT lines); [`process`] is
+//! instance's lifecycle, the Runtime API, REPORT lines); [`function_url`]
+//! serves function URLs under `/lambda-url/<function>/`; [`process`] is
 //! process control; [`http`] is the HTTP front tying them together;
 //! [`cli`] the command line; [`watch`] rebuilds and swaps on changes.
 
 pub mod apigw;
 pub mod cli;
 mod commands;
+pub mod function_url;
 pub mod http;
 pub mod lambda;
 pub mod layers;

@@ -244,3 +244,74 @@ fn idle_instances_are_stopped() {
     assert_eq!(runner.get("/sleepy?ms=0").status, 200);
     assert_eq!(wait_reports(&runner, "sleepy", 2), (2, 2), "{}", runner.log());
 }
+
+#[test]
+fn a_function_url_gets_lambdas_url_payload() {
+    use aws_lambda_events::event::lambda_function_urls::LambdaFunctionUrlRequest;
+
+    let runner = start();
+    let reply = runner.request(
+        "POST",
+        "/lambda-url/echo/a/b%20c?x=1&x=2",
+        &[("Content-Type", "application/json"), ("Cookie", "a=1"), ("Origin", "https://url.example")],
+        br#"{"k": "v"}"#,
+    );
+    assert_eq!(reply.status, 200, "{}", runner.log());
+    assert!(reply.header("x-amzn-requestid").is_some());
+    assert_eq!(reply.header("access-control-allow-origin"), Some("https://url.example"), "the URL's own CORS");
+    let (event, env) = echoed(&reply);
+    assert_eq!(env["ONLY_ECHO"], "1");
+    // The function URL request type of aws_lambda_events reads it.
+    let typed: LambdaFunctionUrlRequest = serde_json::from_value(event.clone()).unwrap();
+    let context = &typed.request_context;
+    assert_eq!(context.account_id.as_deref(), Some("anonymous"), "AuthType NONE");
+    let id = context.apiid.clone().unwrap();
+    assert_eq!(id.len(), 32, "{id}");
+    assert_eq!(context.domain_name.as_deref(), Some(format!("{id}.lambda-url.us-east-1.on.aws").as_str()));
+    assert_eq!(context.domain_prefix.as_deref(), Some(id.as_str()));
+    assert_eq!(context.http.method.as_deref(), Some("POST"));
+    assert_eq!(context.http.path.as_deref(), Some("/a/b%20c"));
+    assert_eq!(event["version"], "2.0");
+    assert_eq!(
+        (event["routeKey"].as_str(), event["requestContext"]["stage"].as_str()),
+        (Some("$default"), Some("$default"))
+    );
+    assert_eq!(event["rawPath"], "/a/b%20c");
+    assert_eq!(event["rawQueryString"], "x=1&x=2");
+    assert_eq!(event["queryStringParameters"], json!({"x": "1,2"}));
+    assert_eq!(event["cookies"], json!(["a=1"]));
+    assert_eq!(event["headers"]["host"], format!("{id}.lambda-url.us-east-1.on.aws"));
+    assert_eq!(event["body"], r#"{"k": "v"}"#);
+    assert!(event.get("pathParameters").is_none() && event["requestContext"].get("authorizer").is_none());
+
+    // The URL answers the preflight its CORS allows, without the function.
+    let preflight = runner.request(
+        "OPTIONS",
+        "/lambda-url/echo/",
+        &[("Origin", "https://url.example"), ("Access-Control-Request-Method", "POST")],
+        b"",
+    );
+    assert_eq!(preflight.status / 100, 2, "{}", preflight.text());
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("https://url.example"));
+    // A function without a URL has none; nor has an unknown one.
+    assert_eq!(runner.get("/lambda-url/sleepy/").status, 404);
+    assert_eq!(runner.get("/lambda-url/nope/").status, 404);
+}
+
+#[test]
+fn an_iam_function_url_refuses_unsigned_requests() {
+    let runner = Runner::start(&fixtures(), &["--parameter", "EchoUrlAuth=AWS_IAM"]);
+    let unsigned = runner.get("/lambda-url/echo/");
+    assert_eq!(unsigned.status, 403, "{}", unsigned.text());
+    assert_eq!(unsigned.json(), json!({"Message": "Forbidden"}));
+    let signature = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261127/us-east-1/lambda/aws4_request, \
+                     SignedHeaders=host;x-amz-date, Signature=0123abcd";
+    let signed = runner.request("GET", "/lambda-url/echo/", &[("Authorization", signature)], b"");
+    assert_eq!(signed.status, 200, "{}", signed.text());
+    let (event, _) = echoed(&signed);
+    assert_eq!(event["requestContext"]["accountId"], "123456789012");
+    assert_eq!(event["requestContext"]["authorizer"]["iam"]["accessKey"], "AKIDEXAMPLE");
+    // Nothing reached the function but the signed request.
+    let (count, _) = wait_reports(&runner, "echo", 1);
+    assert_eq!(count, 1, "{}", runner.log());
+}

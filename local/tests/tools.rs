@@ -328,3 +328,26 @@ fn the_template_throttles_each_route_at_its_parameters_rate() {
     let (count, _) = wait_reports(&runner, "hello", admitted);
     assert_eq!(count, admitted, "{}", runner.log());
 }
+
+#[test]
+fn the_template_gives_every_tool_a_function_url_when_asked() {
+    // By default no URLs: the path is nobody's.
+    let runner = Runner::start(&template(), &[]);
+    assert_eq!(runner.get("/lambda-url/hello/").status, 404);
+    drop(runner);
+
+    let runner = Runner::start(&template(), &["--parameter", "FunctionUrlAuthType=NONE"]);
+    let hello = runner.get("/lambda-url/hello/");
+    assert_eq!((hello.status, hello.json()), (200, json!({"message": "hello world"})), "{}", runner.log());
+    // The tools read a URL's event as they read the API's.
+    let segment = runner.get("/lambda-url/segment/?text=%E6%88%91%E6%9D%A5%E5%88%B0%E5%8C%97%E4%BA%AC");
+    assert_eq!(segment.status, 200, "{}", segment.text());
+    assert_eq!(segment.json()["words"], json!(["我", "来到", "北京"]));
+    // Each URL is announced with the domain Lambda would give it.
+    let log = runner.log();
+    let urls: Vec<&str> = log.lines().filter(|l| l.contains("URL     /lambda-url/")).collect();
+    for tool in common::tools() {
+        assert!(urls.iter().any(|l| l.contains(&format!("/lambda-url/{tool}/ "))), "{tool}: {log}");
+    }
+    assert!(urls.iter().all(|l| l.contains("AuthType NONE") && l.contains(".lambda-url.us-east-1.on.aws/")), "{log}");
+}

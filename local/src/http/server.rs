@@ -20,7 +20,7 @@ use super::body::{self, BodyError};
 use crate::apigw::{self, Admission, Bucket, HttpRequest, HttpResponse, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES};
 use crate::lambda::{Outcome, Pool};
 use crate::template::{Payload, Route, Template, Throttle};
-use crate::{log, util};
+use crate::{function_url, log, util};
 
 /// What one client may hold of the server: time and connections. API Gateway
 /// publishes no client read timeouts (only its 30 s integration timeout and
@@ -73,6 +73,10 @@ impl App {
 
     /// Answers one request the way API Gateway + Lambda would.
     pub async fn answer(&self, req: HttpRequest) -> HttpResponse {
+        if let Some((name, path)) = function_url::split(&req.path) {
+            let (name, path) = (name.to_owned(), path.to_owned());
+            return self.answer_url(&name, HttpRequest { path, ..req }).await;
+        }
         let Some(m) = self.router.find(&req.method, &req.path) else {
             // No route for this method: a CORS preflight may still be ours to answer.
             if let Some(route) = self.router.any_method(&req.path) {
@@ -109,20 +113,56 @@ impl App {
             Payload::V2 => apigw::v2_event(&req, &m, &request_id, now),
             Payload::V1 => apigw::v1_event(&req, &m, &request_id, now),
         };
-        let event = Bytes::from(event.to_string());
-        if event.len() > MAX_EVENT_BYTES {
-            log::line(&pool.function.name, "the event is larger than Lambda's 6 MB invocation limit: 413");
-            return HttpResponse::too_large();
-        }
-        // Its own task: a client hanging up must not cancel the invocation
-        // (or kill the instance running it).
-        let outcome = match tokio::spawn(async move { pool.invoke(event).await }).await {
-            Ok(outcome) => outcome,
-            Err(_) => Outcome::Crashed("the runner's invocation task failed".into()),
+        let response = match invoke(pool, event).await {
+            Ok(outcome) => outcome.http_answer(route.payload, &self.pools[route.function].function.name),
+            Err(too_large) => too_large,
         };
-        let response = outcome.http_answer(route.payload, &self.pools[route.function].function.name);
         finish(route, &req, response, request_id)
     }
+
+    /// A request to the function URL of the function `name` (`req.path` is
+    /// the URL's own path): Lambda's answer, with the URL's CORS headers.
+    async fn answer_url(&self, name: &str, req: HttpRequest) -> HttpResponse {
+        let found = self
+            .pools
+            .iter()
+            .find_map(|p| Some((p.clone(), p.function.url.clone()?)).filter(|_| p.function.name == name));
+        let Some((pool, url)) = found else { return HttpResponse::not_found() };
+        if let Some(cors) = &url.cors {
+            if let Some(response) = apigw::preflight(cors, &req) {
+                return response;
+            }
+        }
+        let request_id = util::uuid();
+        let function_name = &pool.function.function_name;
+        let mut response = match function_url::event(&req, function_name, &url, &request_id, util::now_ms()) {
+            Ok(event) => match invoke(pool, event).await {
+                Ok(outcome) => outcome.http_answer(Payload::V2, name),
+                Err(too_large) => too_large,
+            },
+            Err(refusal) => refusal,
+        };
+        if let Some(cors) = &url.cors {
+            apigw::add_cors(cors, &req, &mut response);
+        }
+        response.headers.push(("x-amzn-requestid".into(), request_id));
+        response
+    }
+}
+
+/// Runs `event` on `pool`, or answers 413 if Lambda would refuse its size.
+async fn invoke(pool: Arc<Pool>, event: serde_json::Value) -> Result<Outcome, HttpResponse> {
+    let event = Bytes::from(event.to_string());
+    if event.len() > MAX_EVENT_BYTES {
+        log::line(&pool.function.name, "the event is larger than Lambda's 6 MB invocation limit: 413");
+        return Err(HttpResponse::too_large());
+    }
+    // Its own task: a client hanging up must not cancel the invocation
+    // (or kill the instance running it).
+    Ok(match tokio::spawn(async move { pool.invoke(event).await }).await {
+        Ok(outcome) => outcome,
+        Err(_) => Outcome::Crashed("the runner's invocation task failed".into()),
+    })
 }
 
 /// What API Gateway adds to every answer on a route, the function's or its

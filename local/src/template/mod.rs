@@ -55,6 +55,18 @@ pub struct Function {
     /// `ReservedConcurrentExecutions`, the per-function concurrency cap.
     pub reserved_concurrency: Option<usize>,
     pub logging: Logging,
+    /// `FunctionUrlConfig`: the function's own HTTPS endpoint, if it has one.
+    pub url: Option<FunctionUrl>,
+}
+
+/// `FunctionUrlConfig`: how the function's URL is called.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionUrl {
+    /// `AuthType: AWS_IAM` (else `NONE`): callers must sign requests (SigV4).
+    pub iam_auth: bool,
+    pub cors: Option<Cors>,
+    /// The Region the URL's domain names (`<id>.lambda-url.<region>.on.aws`).
+    pub region: String,
 }
 
 /// `LoggingConfig`: Lambda's advanced logging controls.
@@ -229,6 +241,11 @@ impl Template {
                 }
             });
 
+            let url = match prop("FunctionUrlConfig")? {
+                Some(config) => Some(function_url(&config, &context.region).map_err(|e| format!("{logical_id}: {e}"))?),
+                None => None,
+            };
+
             let index = template.functions.len();
             template.functions.push(Function {
                 logical_id: logical_id.clone(),
@@ -241,6 +258,7 @@ impl Template {
                 environment,
                 reserved_concurrency,
                 logging: logging.unwrap_or_default(),
+                url,
             });
 
             let Some(events) = props.get("Events").and_then(Value::as_object) else { continue };
@@ -394,6 +412,19 @@ fn http_api_cors(value: &Value) -> Option<Cors> {
         }),
         _ => None,
     }
+}
+
+/// A function's `FunctionUrlConfig`: `AuthType` (`NONE` or `AWS_IAM`, as
+/// Lambda requires one of them) and `Cors` (named as an HTTP API's).
+fn function_url(config: &Value, region: &str) -> Result<FunctionUrl, String> {
+    let iam_auth = match config.get("AuthType").map(scalar_string).as_deref() {
+        Some("NONE") => false,
+        Some("AWS_IAM") => true,
+        Some(other) => return Err(format!("FunctionUrlConfig.AuthType {other} is neither NONE nor AWS_IAM")),
+        None => return Err("FunctionUrlConfig needs an AuthType (NONE or AWS_IAM)".into()),
+    };
+    let cors = config.get("Cors").filter(|c| c.is_object()).and_then(http_api_cors);
+    Ok(FunctionUrl { iam_auth, cors, region: region.to_owned() })
 }
 
 /// `Globals.Api.Cors` / `Api.Cors`: a quoted origin string (`"'*'"`) or an

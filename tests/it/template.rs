@@ -549,9 +549,9 @@ fn throttling_jwt_and_function_urls_reach_the_deployed_resources_as_the_paramete
     };
     let stage = |t: &Value| t["Resources"]["ToolboxApiApiGatewayDefaultStage"]["Properties"].clone();
 
-    // Default: throttled at 20/s with a burst of 40 per route, open, no URLs.
+    // Default: throttled at 10/s with a burst of 20 per route, open, no URLs.
     let default = transformed(json!({}));
-    assert_eq!(stage(&default)["DefaultRouteSettings"], json!({"ThrottlingRateLimit": 20, "ThrottlingBurstLimit": 40}));
+    assert_eq!(stage(&default)["DefaultRouteSettings"], json!({"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}));
     let routes = operations(&default);
     assert_eq!(routes.len(), 2 * functions.len(), "{routes:?}");
     assert!(routes.iter().all(|(_, op)| op.get("security").is_none()), "{routes:?}");
@@ -569,8 +569,13 @@ fn throttling_jwt_and_function_urls_reach_the_deployed_resources_as_the_paramete
     let jwt = transformed(json!({
         "JwtIssuer": "https://issuer.example.com", "JwtAudience": "a,b", "JwtScopes": "tools/read"
     }));
-    for (route, op) in operations(&jwt) {
-        assert_eq!(op["security"], json!([{"ToolboxJwt": ["tools/read"]}]), "{route}");
+    // The playground's page and contract stay public (no authorizer).
+    let public = |route: &str| route == "get /" || route == "get /openapi.json";
+    let routes = operations(&jwt);
+    assert_eq!(routes.iter().filter(|(route, _)| public(route)).count(), 2, "{routes:?}");
+    for (route, op) in routes {
+        let expected = if public(&route) { json!([{"NONE": []}]) } else { json!([{"ToolboxJwt": ["tools/read"]}]) };
+        assert_eq!(op["security"], expected, "{route}");
     }
     let scheme = &jwt["Resources"]["ToolboxApi"]["Properties"]["Body"]["components"]["securitySchemes"]["ToolboxJwt"];
     let authorizer = &scheme["x-amazon-apigateway-authorizer"];
@@ -583,7 +588,9 @@ fn throttling_jwt_and_function_urls_reach_the_deployed_resources_as_the_paramete
     );
     // Without scopes a token needs none.
     let any_scope = transformed(json!({"JwtIssuer": "https://issuer.example.com", "JwtAudience": "a"}));
-    assert!(operations(&any_scope).iter().all(|(_, op)| op["security"] == json!([{"ToolboxJwt": []}])));
+    for (route, op) in operations(&any_scope).into_iter().filter(|(route, _)| !public(route)) {
+        assert_eq!(op["security"], json!([{"ToolboxJwt": []}]), "{route}");
+    }
 
     // Function URLs: one per function, on its alias live, with the AuthType given;
     // NONE also lets anyone invoke it through the URL (and only through it).

@@ -82,8 +82,14 @@ fn a_new_tool_builds_tests_lints_and_serves_with_no_other_edit() {
         .map(|f| f.name)
         .collect();
     assert!(names.contains(&"word-count".to_string()) && names.contains(&"layer-words".to_string()), "{names:?}");
-    let lint = run(Command::new(venv_tool("cfn-lint", "cfn-lint")).arg(&template));
-    assert!(lint.status.success(), "cfn-lint: {}", describe(&lint));
+    // With the default parameters and with every option on (their alarms,
+    // URLs and outputs are generated too).
+    let all_options = crate::template::options().pop().unwrap();
+    for parameters in [serde_json::json!({}), all_options] {
+        let lint = crate::template::cfn_lint(&template, &parameters, &dir);
+        let findings = crate::template::unexpected_findings(&lint);
+        assert!(findings.is_empty(), "cfn-lint with {parameters}: {}", describe(&lint));
+    }
 
     // Their routes are in the API's contract, which still validates.
     let missing = crate::openapi::missing_routes_in(&repo);

@@ -66,7 +66,7 @@ fn language_extensions(template: &Path, parameters: &Value, mode: &str) -> (Valu
 /// cfn-lint 1.51 on `template` as CloudFormation would lint it after
 /// AWS::LanguageExtensions with `parameters` (the linter cannot resolve the
 /// Fn::If the template leaves to that transform). `scratch` holds the file.
-fn cfn_lint(template: &Path, parameters: &Value, scratch: &Path) -> std::process::Output {
+pub(crate) fn cfn_lint(template: &Path, parameters: &Value, scratch: &Path) -> std::process::Output {
     let (expanded, _) = language_extensions(template, parameters, "if-only");
     let path = scratch.join(format!("{}.lint.json", template.file_stem().unwrap().to_string_lossy()));
     std::fs::write(&path, expanded.to_string()).unwrap();
@@ -79,7 +79,7 @@ fn cfn_lint(template: &Path, parameters: &Value, scratch: &Path) -> std::process
 ///   condition (the layer created here, a function's rollback alarm): the
 ///   Fn::If that guarded the output is resolved, and SAM generates the
 ///   groups only when their alarms exist.
-fn unexpected_findings(output: &std::process::Output) -> Vec<String> {
+pub(crate) fn unexpected_findings(output: &std::process::Output) -> Vec<String> {
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
     report
         .lines()
@@ -123,7 +123,7 @@ fn cfn_lint_rejects_a_wrong_runtime_or_architecture() {
 }
 
 /// Every option the parameters turn on, each alone and all together.
-fn options() -> Vec<Value> {
+pub(crate) fn options() -> Vec<Value> {
     let each = [
         json!({"LogFormat": "Text"}),
         json!({"LogLevel": "DEBUG"}),

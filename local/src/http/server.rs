@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use tokio::sync::watch;
 
 use super::body::{self, BodyError};
-use crate::apigw::{self, HttpRequest, HttpResponse, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES};
+use crate::apigw::{self, jwt, HttpRequest, HttpResponse, Jwks, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES};
 use crate::lambda::{Outcome, Pool};
 use crate::template::{Payload, Template};
 use crate::{log, util};
@@ -61,11 +61,17 @@ pub struct App {
     pub router: Router,
     pub pools: Vec<Arc<Pool>>,
     pub limits: Limits,
+    /// `--jwks`: the keys JWT authorizers check tokens with.
+    pub keys: Option<Arc<Jwks>>,
 }
 
 impl App {
     pub fn new(template: &Template, pools: Vec<Arc<Pool>>, limits: Limits) -> App {
-        App { router: Router::new(&template.routes), pools, limits }
+        App { router: Router::new(&template.routes), pools, limits, keys: None }
+    }
+
+    pub fn with_keys(self, keys: Option<Arc<Jwks>>) -> App {
+        App { keys, ..self }
     }
 
     /// Answers one request the way API Gateway + Lambda would.
@@ -90,10 +96,26 @@ impl App {
         let Some(pool) = self.pools.get(route.function).cloned() else { return HttpResponse::not_found() };
         let request_id = util::uuid();
         let now = util::now_ms();
-        let event = match route.payload {
+        // After the preflight, which API Gateway answers before any authorizer.
+        let authorized = match &route.auth {
+            Some(auth) => match jwt::authorize(auth, self.keys.as_deref(), &req, now as f64 / 1000.0) {
+                Ok(authorized) => Some(authorized),
+                Err(mut refused) => {
+                    log::info("local", &format!("{} {}: {} from the authorizer", req.method, req.path, refused.status));
+                    // Only HttpApi routes have authorizers: HTTP API's header, whatever the payload.
+                    refused.headers.push(("apigw-requestid".into(), request_id));
+                    return refused;
+                }
+            },
+            None => None,
+        };
+        let mut event = match route.payload {
             Payload::V2 => apigw::v2_event(&req, &m, &request_id, now),
             Payload::V1 => apigw::v1_event(&req, &m, &request_id, now),
         };
+        if let Some(authorized) = &authorized {
+            jwt::add_to_event(&mut event, route.payload, authorized);
+        }
         let event = Bytes::from(event.to_string());
         if event.len() > MAX_EVENT_BYTES {
             log::line(&pool.function.name, "the event is larger than Lambda's 6 MB invocation limit: 413");

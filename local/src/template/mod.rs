@@ -13,9 +13,12 @@ use std::path::Path;
 
 use serde_json::Value;
 
+mod auth;
 mod intrinsics;
 pub mod yaml;
 
+use auth::ApiAuth;
+pub use auth::{Authorizer, IdentitySource, JwtAuthorizer, RouteAuth};
 use intrinsics::Resolver;
 
 /// The account id used in ARNs and request contexts (AWS's documentation one).
@@ -81,6 +84,8 @@ pub struct Route {
     /// The API's stage name as it appears in request contexts.
     pub stage: String,
     pub cors: Option<Cors>,
+    /// An HttpApi route's authorizer (its API's `Auth`), if it has one.
+    pub auth: Option<RouteAuth>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -129,6 +134,8 @@ impl Template {
                 .map(|s| scalar_string(&s))
                 .unwrap_or_else(|| default.into())
         };
+        // Each HttpApi's `Auth`, read once: its routes share its authorizers.
+        let mut api_auths: BTreeMap<String, ApiAuth> = BTreeMap::new();
         let mut template = Template::default();
         for (logical_id, resource) in resources {
             if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
@@ -223,7 +230,8 @@ impl Template {
                 };
                 match kind {
                     "HttpApi" => {
-                        let api = event_props.get("ApiId").and_then(ref_target).and_then(|id| resources.get(&id));
+                        let api_id = event_props.get("ApiId").and_then(ref_target);
+                        let api = api_id.as_ref().and_then(|id| resources.get(id));
                         let payload = match event_props
                             .get("PayloadFormatVersion")
                             .or_else(|| api.and_then(|a| a.pointer("/Properties/PayloadFormatVersion")))
@@ -234,6 +242,15 @@ impl Template {
                         let cors = api_setting(api, "CorsConfiguration", "/HttpApi/CorsConfiguration")?
                             .and_then(|c| http_api_cors(&c));
                         let stage = stage_name(api, "$default");
+                        // Without an ApiId, SAM's implicit API, which has only the Globals.
+                        let api_name = api.and(api_id).unwrap_or_else(|| "ServerlessHttpApi".into());
+                        if !api_auths.contains_key(&api_name) {
+                            let auth = api_setting(api, "Auth", "/HttpApi/Auth")?;
+                            api_auths.insert(api_name.clone(), ApiAuth::parse(&api_name, auth.as_ref())?);
+                        }
+                        let auth = api_auths[&api_name]
+                            .route(event_props.get("Auth"))
+                            .map_err(|e| format!("{logical_id}: HttpApi event {event_id}: {e}"))?;
                         template.routes.push(Route {
                             function: index,
                             method: if path.is_none() { None } else { method },
@@ -241,6 +258,7 @@ impl Template {
                             payload,
                             stage,
                             cors,
+                            auth,
                         });
                     }
                     "Api" => {
@@ -255,6 +273,7 @@ impl Template {
                             payload: Payload::V1,
                             stage,
                             cors,
+                            auth: None,
                         });
                     }
                     _ => {}
@@ -525,6 +544,58 @@ Resources:
         let hello = t.routes.iter().find(|r| r.path == "/hello").unwrap();
         assert_eq!(hello.payload, Payload::V2);
         assert!(hello.cors.as_ref().is_some_and(|c| c.allow_origins == ["*"]));
+    }
+
+    #[test]
+    fn the_repository_template_guards_its_routes_when_given_an_issuer() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        let open = Template::load(&path, &Context::default()).unwrap();
+        assert!(open.routes.iter().all(|r| r.auth.is_none()), "JwtIssuer empty: the API is open");
+
+        let mut context = Context::default();
+        context.parameters.insert("JwtIssuer".into(), "https://issuer.example".into());
+        context.parameters.insert("JwtAudience".into(), "client-a, client-b".into());
+        let guarded = Template::load(&path, &context).unwrap();
+        assert!(!guarded.routes.is_empty());
+        for route in &guarded.routes {
+            let auth = route.auth.as_ref().unwrap_or_else(|| panic!("{} is open", route.path));
+            let Authorizer::Jwt(jwt) = auth.authorizer.as_ref() else { panic!("{:?}", auth.authorizer) };
+            assert_eq!(jwt.issuer, "https://issuer.example");
+            assert_eq!(jwt.audiences, ["client-a", "client-b"], "a CommaDelimitedList is a list");
+            assert_eq!(jwt.identity_source, IdentitySource::Header("authorization".into()));
+            assert!(auth.scopes.is_empty(), "JwtScopes empty: any scope");
+        }
+
+        context.parameters.insert("JwtScopes".into(), "toolbox/read,toolbox/write".into());
+        let scoped = Template::load(&path, &context).unwrap();
+        assert!(scoped.routes.iter().all(|r| r.auth.as_ref().unwrap().scopes == ["toolbox/read", "toolbox/write"]));
+    }
+
+    #[test]
+    fn globals_auth_guards_the_implicit_api() {
+        let text = r#"
+Globals:
+  HttpApi:
+    Auth:
+      DefaultAuthorizer: Jwt
+      Authorizers:
+        Jwt: {JwtConfiguration: {issuer: "https://i.example", audience: [a]}}
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Closed: {Type: HttpApi, Properties: {Path: /closed, Method: GET}}
+        Open: {Type: HttpApi, Properties: {Path: /open, Method: GET, Auth: {Authorizer: NONE}}}
+        Rest: {Type: Api, Properties: {Path: /rest, Method: GET}}
+"#;
+        let t = Template::parse(text, &Context::default()).unwrap();
+        let auth = |path: &str| t.routes.iter().find(|r| r.path == path).unwrap().auth.is_some();
+        assert!(auth("/closed"));
+        assert!(!auth("/open"));
+        assert!(!auth("/rest"), "REST API authorizers are not read");
+        let bad = text.replace("Auth: {Authorizer: NONE}", "Auth: {Authorizer: Nope}");
+        assert!(Template::parse(&bad, &Context::default()).unwrap_err().contains("Open: Auth.Authorizer Nope"));
     }
 
     #[test]

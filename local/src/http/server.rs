@@ -102,8 +102,8 @@ impl App {
                 Ok(authorized) => Some(authorized),
                 Err(mut refused) => {
                     log::info("local", &format!("{} {}: {} from the authorizer", req.method, req.path, refused.status));
-                    // Only HttpApi routes have authorizers: HTTP API's header, whatever the payload.
-                    refused.headers.push(("apigw-requestid".into(), request_id));
+                    let header = if route.payload == Payload::V2 { "apigw-requestid" } else { "x-amzn-requestid" };
+                    refused.headers.push((header.into(), request_id));
                     return refused;
                 }
             },

@@ -119,6 +119,20 @@ impl ApiAuth {
     }
 }
 
+/// What guards a REST API (`Api` event) route: the runner emulates none of
+/// its authorizers (Cognito, Lambda, IAM), so a route that names one, or
+/// falls under the API's `DefaultAuthorizer`, gets one it cannot satisfy
+/// and refuses every request rather than serve it open.
+pub fn rest_route(api_auth: Option<&Value>, event_auth: Option<&Value>) -> Option<RouteAuth> {
+    let chosen = match event_auth.and_then(|a| a.get("Authorizer")).map(scalar_string) {
+        Some(name) if name == "NONE" => return None,
+        Some(name) => name,
+        None => api_auth.and_then(|a| a.get("DefaultAuthorizer")).map(scalar_string).filter(|d| !d.is_empty())?,
+    };
+    let authorizer = Authorizer::Unsupported { name: chosen, kind: "REST API" };
+    Some(RouteAuth { authorizer: Arc::new(authorizer), scopes: Vec::new() })
+}
+
 /// One entry of `Authorizers`: a JWT authorizer has `JwtConfiguration`, a
 /// Lambda authorizer `FunctionArn`.
 fn authorizer(name: &str, settings: &Map<String, Value>) -> Result<Authorizer, String> {
@@ -251,5 +265,15 @@ mod tests {
         }
         let query = identity_source("$request.querystring.token").unwrap();
         assert_eq!(query, IdentitySource::Query("token".into()));
+    }
+
+    #[test]
+    fn rest_api_authorizers_refuse_rather_than_serve_open() {
+        let api = json!({"DefaultAuthorizer": "Cognito", "Authorizers": {"Cognito": {"UserPoolArn": "arn"}}});
+        let route = rest_route(Some(&api), None).unwrap();
+        assert_eq!(*route.authorizer, Authorizer::Unsupported { name: "Cognito".into(), kind: "REST API" });
+        assert_eq!(rest_route(Some(&api), Some(&json!({"Authorizer": "NONE"}))), None);
+        assert!(rest_route(None, Some(&json!({"Authorizer": "AWS_IAM"}))).is_some());
+        assert_eq!(rest_route(None, None), None);
     }
 }

@@ -17,7 +17,7 @@ mod auth;
 mod intrinsics;
 pub mod yaml;
 
-use auth::ApiAuth;
+use auth::{rest_route, ApiAuth};
 pub use auth::{Authorizer, IdentitySource, JwtAuthorizer, RouteAuth};
 use intrinsics::Resolver;
 
@@ -265,6 +265,7 @@ impl Template {
                         let path = path.ok_or(format!("{logical_id}: Api event {event_id} has no Path"))?;
                         let api = event_props.get("RestApiId").and_then(ref_target).and_then(|id| resources.get(&id));
                         let cors = api_setting(api, "Cors", "/Api/Cors")?.and_then(|c| rest_api_cors(&c));
+                        let auth = rest_route(api_setting(api, "Auth", "/Api/Auth")?.as_ref(), event_props.get("Auth"));
                         let stage = stage_name(api, "Prod");
                         template.routes.push(Route {
                             function: index,
@@ -273,7 +274,7 @@ impl Template {
                             payload: Payload::V1,
                             stage,
                             cors,
-                            auth: None,
+                            auth,
                         });
                     }
                     _ => {}
@@ -593,7 +594,7 @@ Resources:
         let auth = |path: &str| t.routes.iter().find(|r| r.path == path).unwrap().auth.is_some();
         assert!(auth("/closed"));
         assert!(!auth("/open"));
-        assert!(!auth("/rest"), "REST API authorizers are not read");
+        assert!(!auth("/rest"), "the HttpApi's authorizer is not the REST API's");
         let bad = text.replace("Auth: {Authorizer: NONE}", "Auth: {Authorizer: Nope}");
         assert!(Template::parse(&bad, &Context::default()).unwrap_err().contains("Open: Auth.Authorizer Nope"));
     }

@@ -25,7 +25,7 @@ use crate::template::{Authorizer, IdentitySource, JwtAuthorizer, Payload, Route,
 #[derive(Debug, PartialEq)]
 pub struct Authorized {
     /// The token's claims as API Gateway passes them on: every value a
-    /// string (see [`claim_text`]); `null` claims left out.
+    /// string (see `claim_text`); `null` claims left out.
     pub claims: BTreeMap<String, String>,
     /// The token's scopes when the route asks for some; else `None`, which
     /// events carry as `"scopes": null`.

@@ -251,6 +251,7 @@ fn without_jwks_jwt_routes_refuse_every_request_and_say_why() {
     assert!(runner.log().contains("warning: JWT authorizer Jwt (issuer https://issuer.example) has no keys"));
     let refused = get(&runner, "/guarded", Some(&good_token()));
     assert_eq!((refused.status, refused.json()), (401, json!({"message": "Unauthorized"})));
+    assert!(runner.wait_for_log("GET /guarded: 401 from authorizer Jwt: no keys"), "{}", runner.log());
     assert_eq!(get(&runner, "/open", None).status, 200);
 }
 

@@ -18,6 +18,7 @@ use serde_json::{json, Map, Value};
 use super::jwks::Jwks;
 use super::router::percent_decode;
 use super::{HttpRequest, HttpResponse};
+use crate::log;
 use crate::template::{Authorizer, IdentitySource, JwtAuthorizer, Payload, Route, RouteAuth};
 
 /// A request the route's authorizer let through, and what the function is
@@ -36,8 +37,9 @@ pub struct Authorized {
 #[derive(Debug, PartialEq)]
 enum Refusal {
     /// No token where the identity source points, or nothing to check one
-    /// with (no `--jwks`, an authorizer the runner does not emulate).
-    Unauthorized,
+    /// with (no `--jwks`, an authorizer the runner does not emulate): why,
+    /// for the runner's log only.
+    Unauthorized(&'static str),
     /// A token that fails a check, and which one.
     InvalidToken(&'static str),
     /// A valid token with none of the route's scopes.
@@ -52,13 +54,32 @@ pub fn authorize(
     req: &HttpRequest,
     now_s: f64,
 ) -> Result<Authorized, HttpResponse> {
-    check(auth, keys, req, now_s).map_err(|refusal| refused(&refusal, &auth.scopes))
+    check(auth, keys, req, now_s).map_err(|refusal| {
+        let why = match &refusal {
+            Refusal::Unauthorized(why) | Refusal::InvalidToken(why) => why,
+            Refusal::InsufficientScope => "none of the route's scopes",
+        };
+        let response = refused(&refusal, &auth.scopes);
+        log::info(
+            "local",
+            &format!(
+                "{} {}: {} from authorizer {}: {why}",
+                req.method,
+                req.path,
+                response.status,
+                auth.authorizer.name()
+            ),
+        );
+        response
+    })
 }
 
 fn check(auth: &RouteAuth, keys: Option<&Jwks>, req: &HttpRequest, now_s: f64) -> Result<Authorized, Refusal> {
-    let Authorizer::Jwt(jwt) = auth.authorizer.as_ref() else { return Err(Refusal::Unauthorized) };
-    let token = token(&jwt.identity_source, req).ok_or(Refusal::Unauthorized)?;
-    let keys = keys.ok_or(Refusal::Unauthorized)?;
+    let Authorizer::Jwt(jwt) = auth.authorizer.as_ref() else {
+        return Err(Refusal::Unauthorized("the runner does not emulate this authorizer"));
+    };
+    let token = token(&jwt.identity_source, req).ok_or(Refusal::Unauthorized("no token"))?;
+    let keys = keys.ok_or(Refusal::Unauthorized("no keys to check the token with (serve --jwks)"))?;
     let claims = verify(&token, keys)?;
     check_claims(jwt, &claims, now_s).map_err(Refusal::InvalidToken)?;
     let granted = token_scopes(&claims);
@@ -196,7 +217,7 @@ fn refused(refusal: &Refusal, route_scopes: &[String]) -> HttpResponse {
         format!(r#"Bearer scope="{scope}" error="{error}" error_description="{description}""#)
     };
     let (mut response, challenge) = match refusal {
-        Refusal::Unauthorized => (HttpResponse::json_message(401, "Unauthorized"), None),
+        Refusal::Unauthorized(_) => (HttpResponse::json_message(401, "Unauthorized"), None),
         Refusal::InvalidToken(why) => {
             (HttpResponse::json_message(401, "Unauthorized"), Some(challenge("invalid_token", why)))
         }

@@ -101,7 +101,6 @@ impl App {
             Some(auth) => match jwt::authorize(auth, self.keys.as_deref(), &req, now as f64 / 1000.0) {
                 Ok(authorized) => Some(authorized),
                 Err(mut refused) => {
-                    log::info("local", &format!("{} {}: {} from the authorizer", req.method, req.path, refused.status));
                     let header = if route.payload == Payload::V2 { "apigw-requestid" } else { "x-amzn-requestid" };
                     refused.headers.push((header.into(), request_id));
                     return refused;

@@ -1,7 +1,7 @@
 //! An HttpApi's `Auth` (SAM's HttpApiAuth): its authorizers, its
 //! `DefaultAuthorizer`, and what guards each route once its event's own
 //! `Auth` (HttpApiFunctionAuth: `Authorizer`, `AuthorizationScopes`) is
-//! applied.
+//! applied. A REST API's authorizers are only noted, to refuse their routes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -84,7 +84,7 @@ pub struct Route {
     /// The API's stage name as it appears in request contexts.
     pub stage: String,
     pub cors: Option<Cors>,
-    /// An HttpApi route's authorizer (its API's `Auth`), if it has one.
+    /// The authorizer its API's `Auth` and its event's `Auth` give it, if any.
     pub auth: Option<RouteAuth>,
 }
 

@@ -55,6 +55,9 @@ options:
   --max-connections N    open client connections at most (default: 1024); past it, 503
   --region REGION        AWS_REGION given to functions (default: us-east-1)
   --parameter K=V        a template parameter value (repeatable)
+  --jwks FILE            the JWT issuer's keys: a JWKS document ({\"keys\": [...]}, what its
+                         jwks_uri serves); HttpApi routes with a JWT authorizer check
+                         tokens against them (without it, those routes answer 401)
   --watch                rebuild on a change under the template's directory and swap in
                          new instances without restarting (requests in flight finish on
                          the old ones; a failed build keeps the last good one serving)
@@ -172,6 +175,8 @@ pub struct Serve {
     pub port: u16,
     pub settings: Settings,
     pub limits: Limits,
+    /// `--jwks`: the JWT authorizers' keys (read and checked at startup).
+    pub jwks: Option<PathBuf>,
     /// `--watch`: the builds to run on a change.
     pub watch: Option<Builds>,
     pub quiet: bool,
@@ -334,6 +339,7 @@ fn parse_serve(parser: &mut lexopt::Parser) -> Parsed {
         port: 3000,
         settings: Settings::default(),
         limits: Limits::default(),
+        jwks: None,
         watch: None,
         quiet: false,
     };
@@ -357,6 +363,7 @@ fn parse_serve(parser: &mut lexopt::Parser) -> Parsed {
             "--max-connections" => {
                 o.limits.max_connections = count("--max-connections", &text(parser)?, 1, MAX_CONNECTIONS)?
             }
+            "--jwks" => o.jwks = Some(parser.value().map_err(err)?.into()),
             "--watch" => watch = true,
             "--build" => build = Some(text(parser)?),
             "--build-layer" => build_layer = Some(text(parser)?),
@@ -494,6 +501,7 @@ mod tests {
             (&["serve", "--port", "65536"], "out of range"),
             (&["serve", "--port"], "missing argument"),
             (&["serve", "--parameter", "novalue"], "KEY=VALUE"),
+            (&["serve", "--jwks"], "missing argument"),
             (&["serve", "extra"], "unexpected argument"),
             (&["serve", "--build", "make"], "need --watch"),
             (&["routes", "--requests", "5"], "invalid option '--requests'"),
@@ -533,6 +541,8 @@ mod tests {
             "K=V=W",
             "--region",
             "eu-west-1",
+            "--jwks",
+            "keys.json",
             "--quiet",
         ]) else {
             panic!("serve did not parse")
@@ -543,6 +553,7 @@ mod tests {
         assert_eq!(s.settings.bin_dirs, [PathBuf::from("bins")]);
         assert_eq!(s.settings.region, "eu-west-1");
         assert_eq!(s.sources.context.parameters["K"], "V=W");
+        assert_eq!(s.jwks, Some(PathBuf::from("keys.json")));
         let Ok(Command::Invoke(i)) = parse_str(&["invoke", "segment", "--event", "-"]) else { panic!() };
         assert_eq!((i.function.as_str(), i.event.as_deref()), ("segment", Some("-")));
         assert_eq!(i.settings.bin_dirs, [PathBuf::from("target/lambda")]);

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
-use crate::apigw::MAX_EVENT_BYTES;
+use crate::apigw::{jwt, Jwks, MAX_EVENT_BYTES};
 use crate::cli::{Command, Invoke, Routes, Serve, Sources, Tools};
 use crate::http::{self, fds, App};
 use crate::lambda::{Outcome, Pool, Settings};
@@ -163,6 +163,16 @@ async fn serve(options: Serve) -> ExitCode {
         Ok(t) => t,
         Err(code) => return code,
     };
+    let keys = match &options.jwks {
+        Some(path) => match Jwks::load(path) {
+            Ok(keys) => Some(Arc::new(keys)),
+            Err(e) => {
+                eprintln!("toolbox-local: serve: --jwks: {e} (see toolbox-local serve --help)");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let settings = match with_layers(&options.sources, options.settings.clone()) {
         Ok(s) => s,
         Err(code) => return code,
@@ -191,14 +201,14 @@ async fn serve(options: Serve) -> ExitCode {
     }
     let mut limits = options.limits.clone();
     limits.max_connections = fds::fit_connections(limits.max_connections);
-    let app = Arc::new(announce(&options, &template, &settings, limits.clone()));
+    let app = Arc::new(announce(&options, &template, &settings, limits.clone(), keys.clone()));
     log::line("local", &format!("listening on http://{addr}"));
     let (apps_tx, apps) = watch::channel(app);
     let watcher = options.watch.clone().map(|builds| {
         let root = options.sources.template.parent().map(Path::to_path_buf).unwrap_or_default();
         let root = std::fs::canonicalize(&root).unwrap_or(root);
         let (options, limits) = (options.clone(), limits.clone());
-        tokio::spawn(crate::watch::watch(root, builds, move || swap(&options, &limits, &apps_tx)))
+        tokio::spawn(crate::watch::watch(root, builds, move || swap(&options, &limits, &keys, &apps_tx)))
     });
 
     let reaper_apps = apps.clone();
@@ -233,9 +243,16 @@ async fn serve(options: Serve) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The front for `template`: warns about what will not run as on Lambda,
-/// logs the routes, and builds a pool per function.
-fn announce(options: &Serve, template: &Template, settings: &Settings, limits: http::Limits) -> App {
+/// The front for `template`: warns about what will not run as on Lambda
+/// (or refuses every request: authorizers), logs the routes, and builds a
+/// pool per function.
+fn announce(
+    options: &Serve,
+    template: &Template,
+    settings: &Settings,
+    limits: http::Limits,
+    keys: Option<Arc<Jwks>>,
+) -> App {
     let pools = pools(template, settings);
     for f in &template.functions {
         if !f.runtime.starts_with("provided") {
@@ -263,7 +280,13 @@ fn announce(options: &Serve, template: &Template, settings: &Settings, limits: h
     for line in route_lines(template, &pools) {
         log::line("local", &format!("  {line}"));
     }
-    App::new(template, pools, limits)
+    if let (Some(path), Some(keys)) = (&options.jwks, &keys) {
+        log::line("local", &format!("JWT keys from {}: kid {}", path.display(), keys.kids().join(", ")));
+    }
+    for warning in jwt::warnings(&template.routes, keys.as_deref()) {
+        log::line("local", &warning);
+    }
+    App::new(template, pools, limits).with_keys(keys)
 }
 
 /// After a rebuild: reads the template again, merges the layers again, and
@@ -271,11 +294,19 @@ fn announce(options: &Serve, template: &Template, settings: &Settings, limits: h
 /// instances stop now, busy ones after the event they are running, so a
 /// request in flight finishes on the old build and the next one cold-starts
 /// the new. On an error the old app keeps serving.
-fn swap(options: &Serve, limits: &http::Limits, apps: &watch::Sender<Arc<App>>) -> Result<String, String> {
+fn swap(
+    options: &Serve,
+    limits: &http::Limits,
+    keys: &Option<Arc<Jwks>>,
+    apps: &watch::Sender<Arc<App>>,
+) -> Result<String, String> {
     let template = Template::load(&options.sources.template, &options.sources.context)
         .map_err(|e| format!("the template does not load: {e}"))?;
     let settings = layer_settings(&options.sources, options.settings.clone())?;
-    let app = Arc::new(App::new(&template, pools(&template, &settings), limits.clone()));
+    for warning in jwt::warnings(&template.routes, keys.as_deref()) {
+        log::line("local", &warning);
+    }
+    let app = Arc::new(App::new(&template, pools(&template, &settings), limits.clone()).with_keys(keys.clone()));
     let old = apps.send_replace(app);
     for pool in &old.pools {
         pool.retire();

@@ -93,6 +93,7 @@ pub fn event(
         stage: "$default".into(),
         cors: None,
         throttle: None,
+        auth: None,
     };
     let router = Router::new(std::slice::from_ref(&route));
     let matched = router.find(&req.method, &req.path).expect("$default matches every request");

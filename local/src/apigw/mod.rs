@@ -1,6 +1,6 @@
 //! API Gateway's side: route matching, REST (v1) and HTTP API (v2) proxy
-//! events, proxy responses back to HTTP, CORS, and API Gateway's own error
-//! answers.
+//! events, proxy responses back to HTTP, CORS, JWT authorizers, and API
+//! Gateway's own error answers.
 
 use bytes::Bytes;
 use serde_json::json;
@@ -100,12 +100,15 @@ impl HttpResponse {
 
 mod cors;
 mod events;
+mod jwks;
+pub mod jwt;
 mod proxy;
 mod router;
 mod throttle;
 
 pub use cors::{add_cors, preflight};
 pub use events::{v1_event, v2_event};
+pub use jwks::Jwks;
 pub use proxy::proxy_response;
 pub use router::{percent_decode, Match, Router};
 pub use throttle::{Admission, Bucket};
@@ -126,6 +129,7 @@ pub(crate) mod test_util {
             stage: if payload == Payload::V1 { "Prod".into() } else { "$default".into() },
             cors: None,
             throttle: None,
+            auth: None,
         }
     }
 

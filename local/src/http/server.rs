@@ -17,7 +17,9 @@ use tokio::sync::Semaphore;
 use tokio::sync::watch;
 
 use super::body::{self, BodyError};
-use crate::apigw::{self, Admission, Bucket, HttpRequest, HttpResponse, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES};
+use crate::apigw::{
+    self, jwt, Admission, Bucket, HttpRequest, HttpResponse, Jwks, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES,
+};
 use crate::lambda::{Outcome, Pool};
 use crate::template::{Payload, Route, Template, Throttle};
 use crate::{function_url, log, util};
@@ -63,12 +65,18 @@ pub struct App {
     pub limits: Limits,
     /// Each route's token bucket (by its place in the template), if throttled.
     buckets: Vec<Option<Bucket>>,
+    /// `--jwks`: the keys JWT authorizers check tokens with.
+    pub keys: Option<Arc<Jwks>>,
 }
 
 impl App {
     pub fn new(template: &Template, pools: Vec<Arc<Pool>>, limits: Limits) -> App {
         let buckets = template.routes.iter().map(|r| r.throttle.map(Bucket::new)).collect();
-        App { router: Router::new(&template.routes), pools, limits, buckets }
+        App { router: Router::new(&template.routes), pools, limits, buckets, keys: None }
+    }
+
+    pub fn with_keys(self, keys: Option<Arc<Jwks>>) -> App {
+        App { keys, ..self }
     }
 
     /// Answers one request the way API Gateway + Lambda would.
@@ -109,10 +117,25 @@ impl App {
             }
         }
         let now = util::now_ms();
-        let event = match route.payload {
+        // After the preflight, which API Gateway answers before any authorizer.
+        let authorized = match &route.auth {
+            Some(auth) => match jwt::authorize(auth, self.keys.as_deref(), &req, now as f64 / 1000.0) {
+                Ok(authorized) => Some(authorized),
+                Err(mut refused) => {
+                    let header = if route.payload == Payload::V2 { "apigw-requestid" } else { "x-amzn-requestid" };
+                    refused.headers.push((header.into(), request_id));
+                    return refused;
+                }
+            },
+            None => None,
+        };
+        let mut event = match route.payload {
             Payload::V2 => apigw::v2_event(&req, &m, &request_id, now),
             Payload::V1 => apigw::v1_event(&req, &m, &request_id, now),
         };
+        if let Some(authorized) = &authorized {
+            jwt::add_to_event(&mut event, route.payload, authorized);
+        }
         let response = match invoke(pool, event).await {
             Ok(outcome) => outcome.http_answer(route.payload, &self.pools[route.function].function.name),
             Err(too_large) => too_large,

@@ -13,9 +13,12 @@ use std::path::Path;
 
 use serde_json::Value;
 
+mod auth;
 mod intrinsics;
 pub mod yaml;
 
+use auth::{rest_route, ApiAuth};
+pub use auth::{Authorizer, IdentitySource, JwtAuthorizer, RouteAuth};
 use intrinsics::Resolver;
 
 /// The account id used in ARNs and request contexts (AWS's documentation one).
@@ -96,6 +99,8 @@ pub struct Route {
     /// The HTTP API's throttling for this route (`RouteSettings` for its
     /// route key, else `DefaultRouteSettings`); `None`: not throttled.
     pub throttle: Option<Throttle>,
+    /// The authorizer its API's `Auth` and its event's `Auth` give it, if any.
+    pub auth: Option<RouteAuth>,
 }
 
 /// `ThrottlingRateLimit` and `ThrottlingBurstLimit` of a route's settings:
@@ -176,6 +181,8 @@ impl Template {
                 .map(|s| scalar_string(&s))
                 .unwrap_or_else(|| default.into())
         };
+        // Each HttpApi's `Auth`, read once: its routes share its authorizers.
+        let mut api_auths: BTreeMap<String, ApiAuth> = BTreeMap::new();
         let mut template = Template::default();
         for (logical_id, resource) in resources {
             if resource.get("Type").and_then(Value::as_str) != Some("AWS::Serverless::Function") {
@@ -276,7 +283,8 @@ impl Template {
                 };
                 match kind {
                     "HttpApi" => {
-                        let api = event_props.get("ApiId").and_then(ref_target).and_then(|id| resources.get(&id));
+                        let api_id = event_props.get("ApiId").and_then(ref_target);
+                        let api = api_id.as_ref().and_then(|id| resources.get(id));
                         let payload = match event_props
                             .get("PayloadFormatVersion")
                             .or_else(|| api.and_then(|a| a.pointer("/Properties/PayloadFormatVersion")))
@@ -302,12 +310,31 @@ impl Template {
                             own => own,
                         }
                         .map_err(|e| format!("{logical_id}: {event_id}: {e}"))?;
-                        template.routes.push(Route { function: index, method, path, payload, stage, cors, throttle });
+                        // Without an ApiId, SAM's implicit API, which has only the Globals.
+                        let api_name = api.and(api_id).unwrap_or_else(|| "ServerlessHttpApi".into());
+                        if !api_auths.contains_key(&api_name) {
+                            let auth = api_setting(api, "Auth", "/HttpApi/Auth")?;
+                            api_auths.insert(api_name.clone(), ApiAuth::parse(&api_name, auth.as_ref())?);
+                        }
+                        let auth = api_auths[&api_name]
+                            .route(event_props.get("Auth"))
+                            .map_err(|e| format!("{logical_id}: HttpApi event {event_id}: {e}"))?;
+                        template.routes.push(Route {
+                            function: index,
+                            method,
+                            path,
+                            payload,
+                            stage,
+                            cors,
+                            throttle,
+                            auth,
+                        });
                     }
                     "Api" => {
                         let path = path.ok_or(format!("{logical_id}: Api event {event_id} has no Path"))?;
                         let api = event_props.get("RestApiId").and_then(ref_target).and_then(|id| resources.get(&id));
                         let cors = api_setting(api, "Cors", "/Api/Cors")?.and_then(|c| rest_api_cors(&c));
+                        let auth = rest_route(api_setting(api, "Auth", "/Api/Auth")?.as_ref(), event_props.get("Auth"));
                         let stage = stage_name(api, "Prod");
                         template.routes.push(Route {
                             function: index,
@@ -318,6 +345,7 @@ impl Template {
                             cors,
                             // REST API MethodSettings throttling is not emulated (docs/local.md).
                             throttle: None,
+                            auth,
                         });
                     }
                     _ => {}
@@ -601,6 +629,62 @@ Resources:
         let hello = t.routes.iter().find(|r| r.path == "/hello").unwrap();
         assert_eq!(hello.payload, Payload::V2);
         assert!(hello.cors.as_ref().is_some_and(|c| c.allow_origins == ["*"]));
+    }
+
+    #[test]
+    fn the_repository_template_guards_its_routes_when_given_an_issuer() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+        let open = Template::load(&path, &Context::default()).unwrap();
+        assert!(open.routes.iter().all(|r| r.auth.is_none()), "JwtIssuer empty: the API is open");
+
+        let mut context = Context::default();
+        context.parameters.insert("JwtIssuer".into(), "https://issuer.example".into());
+        context.parameters.insert("JwtAudience".into(), "client-a, client-b".into());
+        let guarded = Template::load(&path, &context).unwrap();
+        // The playground's page and contract stay public (`Authorizer: NONE`).
+        let public = |r: &Route| r.path == "/" || r.path == "/openapi.json";
+        assert_eq!(guarded.routes.iter().filter(|r| public(r) && r.auth.is_none()).count(), 2);
+        assert!(guarded.routes.len() > 2);
+        for route in guarded.routes.iter().filter(|r| !public(r)) {
+            let auth = route.auth.as_ref().unwrap_or_else(|| panic!("{} is open", route.path));
+            let Authorizer::Jwt(jwt) = auth.authorizer.as_ref() else { panic!("{:?}", auth.authorizer) };
+            assert_eq!(jwt.issuer, "https://issuer.example");
+            assert_eq!(jwt.audiences, ["client-a", "client-b"], "a CommaDelimitedList is a list");
+            assert_eq!(jwt.identity_source, IdentitySource::Header("authorization".into()));
+            assert!(auth.scopes.is_empty(), "JwtScopes empty: any scope");
+        }
+
+        context.parameters.insert("JwtScopes".into(), "toolbox/read,toolbox/write".into());
+        let scoped = Template::load(&path, &context).unwrap();
+        let scoped: Vec<_> = scoped.routes.iter().filter(|r| !public(r)).collect();
+        assert!(scoped.iter().all(|r| r.auth.as_ref().unwrap().scopes == ["toolbox/read", "toolbox/write"]));
+    }
+
+    #[test]
+    fn globals_auth_guards_the_implicit_api() {
+        let text = r#"
+Globals:
+  HttpApi:
+    Auth:
+      DefaultAuthorizer: Jwt
+      Authorizers:
+        Jwt: {JwtConfiguration: {issuer: "https://i.example", audience: [a]}}
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Closed: {Type: HttpApi, Properties: {Path: /closed, Method: GET}}
+        Open: {Type: HttpApi, Properties: {Path: /open, Method: GET, Auth: {Authorizer: NONE}}}
+        Rest: {Type: Api, Properties: {Path: /rest, Method: GET}}
+"#;
+        let t = Template::parse(text, &Context::default()).unwrap();
+        let auth = |path: &str| t.routes.iter().find(|r| r.path == path).unwrap().auth.is_some();
+        assert!(auth("/closed"));
+        assert!(!auth("/open"));
+        assert!(!auth("/rest"), "the HttpApi's authorizer is not the REST API's");
+        let bad = text.replace("Auth: {Authorizer: NONE}", "Auth: {Authorizer: Nope}");
+        assert!(Template::parse(&bad, &Context::default()).unwrap_err().contains("Open: Auth.Authorizer Nope"));
     }
 
     #[test]

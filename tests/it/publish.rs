@@ -868,6 +868,22 @@ fn deploy_dry_run_shows_the_sam_commands() {
     deploy(&args).fails(2, "at most 5 accounts");
     deploy(&["--dry-run", "--parameter", "JiebaLayerArn=x"]).fails(2, "use --layer-arn");
     deploy(&["--dry-run", "--stack-name", "9lives"]).fails(2, "not a valid stack name");
+    deploy(&["--dry-run", "--parameter", "JwtIssuer=https://issuer.example"]).fails(2, "needs --parameter JwtAudience");
+    let jwt = lines(deploy(&[
+        "--dry-run",
+        "--parameter",
+        "JwtIssuer=https://issuer.example",
+        "--parameter",
+        "JwtAudience=a,b",
+        "--parameter",
+        "ThrottlingRateLimit=50",
+    ]));
+    assert!(
+        jwt[1]
+            .ends_with("--parameter-overrides JwtIssuer=https://issuer.example JwtAudience=a,b ThrottlingRateLimit=50"),
+        "{}",
+        jwt[1]
+    );
 }
 
 #[test]

@@ -94,9 +94,16 @@ fn route_lines(template: &Template, pools: &[Arc<Pool>]) -> Vec<String> {
             pool.limit(),
             if pool.bootstrap().is_none() { "  [not built]" } else { "" }
         ));
+        let line = lines.last_mut().expect("just pushed");
         if let Some(throttle) = route.throttle {
-            let line = lines.last_mut().expect("just pushed");
             line.push_str(&format!("  [throttled: {}/s, burst {}]", throttle.rate, throttle.burst));
+        }
+        if let Some(auth) = &route.auth {
+            line.push_str(&format!("  [authorizer {}", auth.authorizer.name()));
+            if !auth.scopes.is_empty() {
+                line.push_str(&format!(", scopes {}", auth.scopes.join(" ")));
+            }
+            line.push(']');
         }
     }
     for f in &template.functions {

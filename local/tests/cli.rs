@@ -54,3 +54,30 @@ fn tools_lists_the_templates_functions() {
     let (code, _, stderr) = run(&["tools", "--template", template, "--logical-id", "NoSuchFunction"]);
     assert_eq!(code, 1, "{stderr}");
 }
+
+#[test]
+fn routes_shows_each_routes_throttle_authorizer_and_the_function_urls() {
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let (code, stdout, stderr) = run(&["routes", "--template", template]);
+    assert_eq!(code, 0, "{stderr}");
+    let routes: Vec<&str> = stdout.lines().filter(|l| l.contains(" -> ") && !l.starts_with("URL")).collect();
+    assert!(routes.len() > 2, "{stdout}");
+    assert!(routes.iter().all(|l| l.ends_with("[throttled: 10/s, burst 20]")), "{stdout}");
+    assert!(!stdout.contains("URL ") && !stdout.contains("[authorizer"), "{stdout}");
+
+    let options = ["--parameter", "JwtIssuer=https://issuer.example", "--parameter", "JwtAudience=a"];
+    let urls = ["--parameter", "FunctionUrlAuthType=NONE", "--parameter", "ThrottlingRateLimit=2.5"];
+    let args = [&["routes", "--template", template][..], &options, &urls].concat();
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    for line in stdout.lines().filter(|l| l.contains(" -> ") && !l.starts_with("URL")) {
+        let public = line.starts_with("GET     / ") || line.starts_with("GET     /openapi.json ");
+        let expected = if public {
+            "[throttled: 2.5/s, burst 20]"
+        } else {
+            "[throttled: 2.5/s, burst 20]  [authorizer ToolboxJwt]"
+        };
+        assert!(line.ends_with(expected), "{line}");
+    }
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("URL     /lambda-url/")).count(), routes.len() / 2, "{stdout}");
+}

@@ -13,7 +13,7 @@ use crate::template::ACCOUNT_ID;
 use crate::util;
 
 /// `(name, value)` pairs of a raw query string, decoded, in order.
-fn query_pairs(query: &str) -> Vec<(String, String)> {
+pub(super) fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|p| !p.is_empty())

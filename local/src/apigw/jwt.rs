@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
 use serde_json::{json, Map, Value};
 
+use super::events::query_pairs;
 use super::jwks::Jwks;
-use super::router::percent_decode;
 use super::{HttpRequest, HttpResponse};
 use crate::log;
 use crate::template::{Authorizer, IdentitySource, JwtAuthorizer, Payload, Route, RouteAuth};
@@ -94,10 +94,7 @@ fn check(auth: &RouteAuth, keys: Option<&Jwks>, req: &HttpRequest, now_s: f64) -
 fn token(source: &IdentitySource, req: &HttpRequest) -> Option<String> {
     let raw = match source {
         IdentitySource::Header(name) => req.header(name).map(str::to_owned),
-        IdentitySource::Query(name) => req.query.split('&').find_map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k) == *name).then(|| percent_decode(v))
-        }),
+        IdentitySource::Query(name) => query_pairs(&req.query).into_iter().find(|(k, _)| k == name).map(|(_, v)| v),
     }?;
     let token = raw.strip_prefix("Bearer ").unwrap_or(&raw).trim();
     (!token.is_empty()).then(|| token.to_owned())

@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -21,14 +20,8 @@ fn target_dir() -> PathBuf {
 }
 
 fn get(addr: &str, path: &str) -> (u16, Value) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let status = raw.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = raw.split("\r\n\r\n").nth(1).unwrap_or("null");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (status, body) = toolbox_test_support::http_get(addr, path);
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 struct Server {

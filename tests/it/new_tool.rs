@@ -2,8 +2,7 @@
 //! makes build, pass their own tests, pass cfn-lint, are listed by the
 //! template, and answer 200 through `toolbox-local serve`, with no other edit.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,14 +28,8 @@ fn new_tool(repo: &Path, args: &[&str]) -> std::process::Output {
 
 /// GET `path` on `addr`; the status and the JSON body.
 fn get(addr: &str, path: &str) -> (u16, Value) {
-    let mut stream = TcpStream::connect(addr).expect("connect to toolbox-local");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let status = raw.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = raw.split("\r\n\r\n").nth(1).unwrap_or("");
-    (status, serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {raw}")))
+    let (status, body) = toolbox_test_support::http_get(addr, path);
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {status} {body}")))
 }
 
 #[test]

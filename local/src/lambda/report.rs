@@ -6,6 +6,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use serde::Serialize;
 use serde_json::{json, Value};
 use toolbox_gateway::log::{timestamp, Level};
 
@@ -51,8 +52,19 @@ fn hundredths(ms: f64) -> f64 {
     (ms * 100.0).round() / 100.0
 }
 
+/// A platform record, its keys in Lambda's order (`time`, `type`, `record`;
+/// a `json!` object would sort them).
+#[derive(Serialize)]
+struct PlatformRecord<'a> {
+    time: String,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    record: Value,
+}
+
 fn record(kind: &str, record: Value) -> String {
-    json!({"time": timestamp(SystemTime::now()), "type": kind, "record": record}).to_string()
+    let line = PlatformRecord { time: timestamp(SystemTime::now()), kind, record };
+    serde_json::to_string(&line).expect("a record is plain data")
 }
 
 /// `START RequestId: ...`, or `platform.start`.
@@ -203,7 +215,12 @@ mod tests {
             peak_mb: 4,
         };
         let parse = |line: Option<String>| -> Value { serde_json::from_str(&line.unwrap()).unwrap() };
-        let started = parse(start("r-1", &json));
+        let line = start("r-1", &json).unwrap();
+        assert!(
+            line.starts_with("{\"time\":\"") && line.contains("\",\"type\":\"platform.start\",\"record\":{"),
+            "{line}"
+        );
+        let started = parse(Some(line));
         assert_eq!(
             (started["type"].as_str(), &started["record"]),
             (Some("platform.start"), &json!({"requestId": "r-1", "version": "$LATEST"}))

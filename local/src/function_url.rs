@@ -10,7 +10,7 @@
 
 use serde_json::{json, Value};
 
-use crate::apigw::{self, HttpRequest, HttpResponse, Router};
+use crate::apigw::{self, HttpRequest, HttpResponse, Match};
 use crate::template::{FunctionUrl, Payload, Route, ACCOUNT_ID};
 
 /// Paths under it are function URLs; a template's routes cannot use it.
@@ -45,7 +45,11 @@ pub fn url_id(function_name: &str) -> String {
 
 /// `https://<id>.lambda-url.<region>.on.aws/`'s host.
 pub fn domain(function_name: &str, region: &str) -> String {
-    format!("{}.lambda-url.{region}.on.aws", url_id(function_name))
+    id_domain(&url_id(function_name), region)
+}
+
+fn id_domain(id: &str, region: &str) -> String {
+    format!("{id}.lambda-url.{region}.on.aws")
 }
 
 /// A SigV4 `Authorization` header's access key id, if `req` carries one
@@ -95,13 +99,13 @@ pub fn event(
         throttle: None,
         auth: None,
     };
-    let router = Router::new(std::slice::from_ref(&route));
-    let matched = router.find(&req.method, &req.path).expect("$default matches every request");
+    let matched = Match { route: &route, index: 0, params: Vec::new() };
     let mut event = apigw::v2_event(req, &matched, request_id, now_ms);
-    let domain = domain(function_name, &url.region);
+    let id = url_id(function_name);
+    let domain = id_domain(&id, &url.region);
     let context = &mut event["requestContext"];
-    context["apiId"] = json!(url_id(function_name));
-    context["domainPrefix"] = json!(url_id(function_name));
+    context["apiId"] = json!(id);
+    context["domainPrefix"] = json!(id);
     context["domainName"] = json!(domain);
     context["accountId"] = json!(if caller.is_some() { ACCOUNT_ID } else { "anonymous" });
     if let Some(key) = caller {

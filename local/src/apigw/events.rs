@@ -119,11 +119,7 @@ struct V2Http<'a> {
 
 /// An HTTP API payload 2.0 event.
 pub fn v2_event(req: &HttpRequest, m: &Match<'_>, request_id: &str, now_ms: u128) -> Value {
-    let route_key = if m.route.path == "$default" {
-        "$default".to_owned()
-    } else {
-        format!("{} {}", m.route.method.as_deref().unwrap_or("ANY"), m.route.path)
-    };
+    let route_key = m.route.route_key();
     let mut headers: BTreeMap<&str, String> = BTreeMap::new();
     let mut cookies = Vec::new();
     for (name, value) in &req.headers {

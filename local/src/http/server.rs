@@ -122,8 +122,7 @@ impl App {
             Some(auth) => match jwt::authorize(auth, self.keys.as_deref(), &req, now as f64 / 1000.0) {
                 Ok(authorized) => Some(authorized),
                 Err(mut refused) => {
-                    let header = if route.payload == Payload::V2 { "apigw-requestid" } else { "x-amzn-requestid" };
-                    refused.headers.push((header.into(), request_id));
+                    refused.headers.push((request_id_header(route.payload).into(), request_id));
                     return refused;
                 }
             },
@@ -146,11 +145,10 @@ impl App {
     /// A request to the function URL of the function `name` (`req.path` is
     /// the URL's own path): Lambda's answer, with the URL's CORS headers.
     async fn answer_url(&self, name: &str, req: HttpRequest) -> HttpResponse {
-        let found = self
-            .pools
-            .iter()
-            .find_map(|p| Some((p.clone(), p.function.url.clone()?)).filter(|_| p.function.name == name));
-        let Some((pool, url)) = found else { return HttpResponse::not_found() };
+        let pool = self.pools.iter().find(|p| p.function.name == name);
+        let Some((pool, url)) = pool.and_then(|p| Some((p.clone(), p.function.url.clone()?))) else {
+            return HttpResponse::not_found();
+        };
         if let Some(cors) = &url.cors {
             if let Some(response) = apigw::preflight(cors, &req) {
                 return response;
@@ -188,17 +186,21 @@ async fn invoke(pool: Arc<Pool>, event: serde_json::Value) -> Result<Outcome, Ht
     })
 }
 
+/// The header API Gateway names its request id in: HTTP APIs', REST APIs'.
+fn request_id_header(payload: Payload) -> &'static str {
+    match payload {
+        Payload::V2 => "apigw-requestid",
+        Payload::V1 => "x-amzn-requestid",
+    }
+}
+
 /// What API Gateway adds to every answer on a route, the function's or its
 /// own: CORS headers (HTTP APIs) and the request id.
 fn finish(route: &Route, req: &HttpRequest, mut response: HttpResponse, request_id: String) -> HttpResponse {
-    if route.payload == Payload::V2 {
-        if let Some(cors) = &route.cors {
-            apigw::add_cors(cors, req, &mut response);
-        }
-        response.headers.push(("apigw-requestid".into(), request_id));
-    } else {
-        response.headers.push(("x-amzn-requestid".into(), request_id));
+    if let (Payload::V2, Some(cors)) = (route.payload, &route.cors) {
+        apigw::add_cors(cors, req, &mut response);
     }
+    response.headers.push((request_id_header(route.payload).into(), request_id));
     response
 }
 

@@ -103,6 +103,17 @@ pub struct Route {
     pub auth: Option<RouteAuth>,
 }
 
+impl Route {
+    /// Its HTTP API route key: `GET /hello/{name}`, `ANY /x`, or `$default`
+    /// (the key of `RouteSettings`, and an event's `routeKey`).
+    pub fn route_key(&self) -> String {
+        match &self.method {
+            _ if self.path == "$default" => self.path.clone(),
+            method => format!("{} {}", method.as_deref().unwrap_or("ANY"), self.path),
+        }
+    }
+}
+
 /// `ThrottlingRateLimit` and `ThrottlingBurstLimit` of a route's settings:
 /// a token bucket of `burst` tokens refilled at `rate` a second.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -295,17 +306,20 @@ impl Template {
                         let cors = api_setting(api, "CorsConfiguration", "/HttpApi/CorsConfiguration")?
                             .and_then(|c| http_api_cors(&c));
                         let stage = stage_name(api, "$default");
-                        let method = if path.is_none() { None } else { method };
-                        let path = path.unwrap_or_else(|| "$default".into());
-                        let route_key = match &method {
-                            _ if path == "$default" => path.clone(),
-                            Some(m) => format!("{m} {path}"),
-                            None => format!("ANY {path}"),
+                        let mut route = Route {
+                            function: index,
+                            method: if path.is_none() { None } else { method },
+                            path: path.unwrap_or_else(|| "$default".into()),
+                            payload,
+                            stage,
+                            cors,
+                            throttle: None,
+                            auth: None,
                         };
                         let own = api_setting(api, "RouteSettings", "/HttpApi/RouteSettings")?
-                            .and_then(|all| all.get(&route_key).cloned());
+                            .and_then(|all| all.get(route.route_key()).cloned());
                         let default = api_setting(api, "DefaultRouteSettings", "/HttpApi/DefaultRouteSettings")?;
-                        let throttle = match throttle(own.as_ref()) {
+                        route.throttle = match throttle(own.as_ref()) {
                             Ok(None) => throttle(default.as_ref()),
                             own => own,
                         }
@@ -316,19 +330,10 @@ impl Template {
                             let auth = api_setting(api, "Auth", "/HttpApi/Auth")?;
                             api_auths.insert(api_name.clone(), ApiAuth::parse(&api_name, auth.as_ref())?);
                         }
-                        let auth = api_auths[&api_name]
+                        route.auth = api_auths[&api_name]
                             .route(event_props.get("Auth"))
                             .map_err(|e| format!("{logical_id}: HttpApi event {event_id}: {e}"))?;
-                        template.routes.push(Route {
-                            function: index,
-                            method,
-                            path,
-                            payload,
-                            stage,
-                            cors,
-                            throttle,
-                            auth,
-                        });
+                        template.routes.push(route);
                     }
                     "Api" => {
                         let path = path.ok_or(format!("{logical_id}: Api event {event_id} has no Path"))?;

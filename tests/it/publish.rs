@@ -244,6 +244,11 @@ impl Run {
     }
 }
 
+/// A run that succeeded, its stdout a line per entry (the dry runs' commands).
+fn ok_lines(run: Run) -> Vec<String> {
+    run.ok().stdout.lines().map(str::to_string).collect()
+}
+
 /// `scripts/build-layer --dict DICT --out OUT`: the zip's path and the
 /// layer's content version.
 fn build_layer(dict: &Path, out: &Path) -> (PathBuf, String) {
@@ -786,10 +791,9 @@ fn missing_credentials_fail_clearly() {
 #[test]
 fn deploy_dry_run_shows_the_sam_commands() {
     let aws = Aws::nowhere().without_credentials();
-    let lines = |run: Run| -> Vec<String> { run.ok().stdout.lines().map(str::to_string).collect() };
 
     // The stack creates the layer: no parameter overrides at all.
-    let own = lines(aws.script("deploy", ["--dry-run"]));
+    let own = ok_lines(aws.script("deploy", ["--dry-run"]));
     assert_eq!(own.len(), 2, "{own:?}");
     assert!(own[0].ends_with("sam build --build-in-source --template-file template.yaml"), "{}", own[0]);
     assert!(
@@ -802,7 +806,7 @@ fn deploy_dry_run_shows_the_sam_commands() {
 
     // The consumer account: an existing layer ARN, deployed in its region.
     let shared = "arn:aws:lambda:eu-west-1:210987654321:layer:toolbox-jieba:3";
-    let consumer = lines(
+    let consumer = ok_lines(
         aws.script("deploy", ["--dry-run", "--layer-arn", shared, "--profile", "consumer", "--stack-name", "tools"]),
     );
     assert!(consumer[0].ends_with(&format!("--parameter-overrides JiebaLayerArn={shared}")), "{}", consumer[0]);
@@ -816,7 +820,7 @@ fn deploy_dry_run_shows_the_sam_commands() {
 
     // A user dictionary layer beside a shared jieba layer; both in the stack's region.
     let user = "arn:aws:lambda:eu-west-1:210987654321:layer:toolbox-userdict:2";
-    let with_user = lines(aws.script("deploy", ["--dry-run", "--layer-arn", shared, "--user-dict-arn", user]));
+    let with_user = ok_lines(aws.script("deploy", ["--dry-run", "--layer-arn", shared, "--user-dict-arn", user]));
     assert!(
         with_user[1].contains(&format!(
             "--parameter-overrides JiebaLayerArn={shared} UserDictLayerArn={user} --region eu-west-1"
@@ -829,7 +833,7 @@ fn deploy_dry_run_shows_the_sam_commands() {
     assert!(elsewhere.stderr.contains("is in eu-west-1"), "{}", elsewhere.stderr);
 
     // Sharing the layer the stack creates, and another parameter with spaces.
-    let sharing = lines(aws.script(
+    let sharing = ok_lines(aws.script(
         "deploy",
         [
             "--dry-run",
@@ -869,7 +873,7 @@ fn deploy_dry_run_shows_the_sam_commands() {
     deploy(&["--dry-run", "--parameter", "JiebaLayerArn=x"]).fails(2, "use --layer-arn");
     deploy(&["--dry-run", "--stack-name", "9lives"]).fails(2, "not a valid stack name");
     deploy(&["--dry-run", "--parameter", "JwtIssuer=https://issuer.example"]).fails(2, "needs --parameter JwtAudience");
-    let jwt = lines(deploy(&[
+    let jwt = ok_lines(deploy(&[
         "--dry-run",
         "--parameter",
         "JwtIssuer=https://issuer.example",
@@ -958,11 +962,10 @@ fn policy_reader_understands_aws_and_moto_shapes() {
 #[test]
 fn delete_dry_run_shows_the_commands() {
     let aws = Aws::nowhere().without_credentials();
-    let lines = |run: Run| -> Vec<String> { run.ok().stdout.lines().map(str::to_string).collect() };
-    let plain = lines(aws.script("delete", ["--dry-run"]));
+    let plain = ok_lines(aws.script("delete", ["--dry-run"]));
     assert_eq!(plain.len(), 1, "{plain:?}");
     assert!(plain[0].ends_with("sam delete --stack-name lambda-toolbox --no-prompts"), "{}", plain[0]);
-    let all = lines(aws.script(
+    let all = ok_lines(aws.script(
         "delete",
         ["--dry-run", "--delete-layers", "--stack-name", "tools", "--region", "eu-west-1", "--profile", "p"],
     ));

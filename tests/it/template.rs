@@ -136,12 +136,11 @@ pub(crate) fn options() -> Vec<Value> {
         json!({"FunctionUrlAuthType": "NONE"}),
         json!({"FunctionUrlAuthType": "AWS_IAM"}),
     ];
-    let mut all = json!({"DeploymentPreferenceType": "Linear10PercentEvery1Minute",
+    let all = json!({"DeploymentPreferenceType": "Linear10PercentEvery1Minute", "LogLevel": "WARN",
         "JwtIssuer": "https://issuer.example.com", "JwtAudience": "a", "JwtScopes": "s",
         "FunctionUrlAuthType": "AWS_IAM", "ThrottlingRateLimit": "100", "ThrottlingBurstLimit": "200",
         "UserDictLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-userdict:3",
         "JiebaLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba:7"});
-    all["LogLevel"] = json!("WARN");
     each.into_iter().chain([all]).collect()
 }
 

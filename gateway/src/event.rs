@@ -3,6 +3,7 @@ use aws_lambda_events::http::HeaderMap;
 use base64::Engine;
 use serde_json::Value;
 
+use crate::json::{self, Bounded};
 use crate::{form, Params, Response};
 
 /// Which door the event came through.
@@ -119,8 +120,8 @@ fn add_body(params: &mut Params, headers: &HeaderMap, body: Option<&str>, base64
         // a JSON object if it is one, else plain text.
         None | Some("") => {
             if body.trim_start().starts_with('{') {
-                if let Ok(Value::Object(_)) = serde_json::from_str::<Value>(body) {
-                    return add_json(params, body);
+                if let Ok(parsed) = json::parse(body) {
+                    return add_fields(params, parsed);
                 }
             }
             params.insert("text", Value::String(body.to_string()));
@@ -134,14 +135,21 @@ fn add_body(params: &mut Params, headers: &HeaderMap, body: Option<&str>, base64
 }
 
 fn add_json(params: &mut Params, body: &str) -> Result<(), Response> {
-    match serde_json::from_str::<Value>(body) {
-        Ok(Value::Object(fields)) => {
+    match json::parse(body) {
+        Ok(parsed) => add_fields(params, parsed),
+        Err(e) => Err(Response::error(400, &format!("body is not valid JSON: {e}"))),
+    }
+}
+
+/// A JSON body's fields as parameters: it must be an object, parsed within the budget.
+fn add_fields(params: &mut Params, parsed: Bounded) -> Result<(), Response> {
+    match parsed.into_value()? {
+        Value::Object(fields) => {
             for (name, value) in fields {
                 params.insert(name, value);
             }
             Ok(())
         }
-        Ok(_) => Err(Response::error(400, "JSON body must be an object")),
-        Err(e) => Err(Response::error(400, &format!("body is not valid JSON: {e}"))),
+        _ => Err(Response::error(400, "JSON body must be an object")),
     }
 }

@@ -8,6 +8,7 @@
 
 mod event;
 mod form;
+mod json;
 mod limit;
 pub mod log;
 mod params;
@@ -16,7 +17,8 @@ mod runtime;
 
 pub use event::{parse_event, Request, Source};
 pub use form::decode_pairs;
-pub use limit::{encoded_len, MAX_ANSWER_BYTES};
+pub use json::{Bounded, MAX_JSON_VALUES};
+pub use limit::{encoded_len, proxy_string_len, AnswerBudget, MAX_ANSWER_BYTES};
 pub use params::{Params, MAX_BATCH, MAX_TEXT_BYTES};
 pub use response::Response;
 pub use runtime::{report_init_error, run, InitError};
@@ -25,7 +27,13 @@ pub use runtime::{report_init_error, run, InitError};
 /// proxy response. Malformed events get a 400 here, before `handler` runs;
 /// an answer larger than Lambda returns becomes a 413 here, after it.
 pub fn handle<S>(state: &S, event: serde_json::Value, handler: fn(&S, &Request) -> Response) -> serde_json::Value {
-    let response = match parse_event(event) {
+    handle_bounded(state, Bounded::Value(event), handler)
+}
+
+/// [`handle`] for an event parsed within the JSON budget (as the run loop
+/// parses every event): one that held too much is a 413 here.
+pub fn handle_bounded<S>(state: &S, event: Bounded, handler: fn(&S, &Request) -> Response) -> serde_json::Value {
+    let response = match event.into_value().and_then(parse_event) {
         Ok(request) => handler(state, &request),
         Err(rejection) => rejection,
     };

@@ -37,6 +37,64 @@ pub fn encoded_len(proxy: &Value) -> usize {
     counter.0
 }
 
+/// What `text` adds to the proxy response as a JSON string of the answer:
+/// its bytes escaped once in the answer's JSON and again in the proxy's
+/// `body` string, quotes included (`"` and `\` become four bytes, `\n`
+/// three, another control character seven).
+pub fn proxy_string_len(text: &str) -> usize {
+    let escaped: usize = text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' => 4,
+            b'\x08' | b'\t' | b'\n' | b'\x0c' | b'\r' => 3,
+            0..=0x1f => 7,
+            _ => 1,
+        })
+        .sum();
+    escaped + 4
+}
+
+/// What an answer will weigh, counted while it is built, so a tool stops
+/// holding an answer as soon as it is surely too large for Lambda: the
+/// check on the finished answer ([`within_limit`]) comes after it exists
+/// whole, which a large enough answer never does within 128 MB.
+#[derive(Debug, Clone)]
+pub struct AnswerBudget {
+    left: usize,
+}
+
+impl Default for AnswerBudget {
+    fn default() -> AnswerBudget {
+        AnswerBudget { left: MAX_ANSWER_BYTES }
+    }
+}
+
+impl AnswerBudget {
+    /// Spends `bytes` of the answer; false once they are more than is left.
+    /// Counting less than an answer weighs is safe (the finished answer is
+    /// checked again); counting more would refuse an answer that fits.
+    pub fn spend(&mut self, bytes: usize) -> bool {
+        match self.left.checked_sub(bytes) {
+            Some(left) => {
+                self.left = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The 413 for an answer this budget could not hold.
+    pub fn too_large(&self) -> Response {
+        Response::error(
+            413,
+            &format!(
+                "answer too large: more than {MAX_ANSWER_BYTES} bytes before it was finished; \
+                 the limit is {MAX_ANSWER_BYTES} (send less text or fewer options)"
+            ),
+        )
+    }
+}
+
 /// `proxy` itself, or, when Lambda would refuse to return it, a 413 that says
 /// how large it was. Computing a bound per function from its input would
 /// have to be redone for every option a function grows; the encoded size is
@@ -97,6 +155,23 @@ mod tests {
                 MAX_ANSWER_BYTES + 1
             )
         );
+    }
+
+    #[test]
+    fn a_strings_proxy_length_is_what_it_adds_to_the_proxy_response() {
+        for text in ["", "我来到北京", "a\"b\\c", "\n\t\r\x08\x0c", "\u{1}\u{1f}\u{7f}", "字\"\n\u{0}é"] {
+            let with = |items: &[&str]| encoded_len(&Response::ok(&items).to_proxy());
+            assert_eq!(with(&[text, text]) - with(&[text]), proxy_string_len(text) + 1, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn an_answer_budget_refuses_past_the_limit() {
+        let mut budget = AnswerBudget::default();
+        assert!(budget.spend(MAX_ANSWER_BYTES - 1));
+        assert!(budget.spend(1));
+        assert!(!budget.spend(1));
+        assert_eq!(budget.too_large().status, 413);
     }
 
     #[test]

@@ -106,15 +106,27 @@ impl Params {
         Ok((texts, batch))
     }
 
-    /// A list of strings: a JSON list taken as is, or one string of
-    /// comma-separated items (how a query string or a form sends a list),
-    /// each trimmed, empty ones dropped.
-    pub fn strings(&self, name: &str) -> Result<Option<Vec<&str>>, Response> {
+    /// A list of at most `max` strings: a JSON list taken as is, or one
+    /// string of comma-separated items (how a query string or a form sends
+    /// a list), each trimmed, empty ones dropped. More than `max` is a 413,
+    /// counted before anything is collected.
+    pub fn strings(&self, name: &str, max: usize) -> Result<Option<Vec<&str>>, Response> {
         let invalid =
             || Response::error(400, &format!("'{name}' must be a list of strings or a comma-separated string"));
+        let too_many = |count: usize| {
+            let message = format!("too many '{name}' entries: {count}; the maximum is {max} per request");
+            Response::error(413, &message)
+        };
         match self.get(name) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.split(',').map(str::trim).filter(|item| !item.is_empty()).collect())),
+            Some(Value::String(s)) => {
+                let items = || s.split(',').map(str::trim).filter(|item| !item.is_empty());
+                match items().count() {
+                    count if count > max => Err(too_many(count)),
+                    _ => Ok(Some(items().collect())),
+                }
+            }
+            Some(Value::Array(items)) if items.len() > max => Err(too_many(items.len())),
             Some(Value::Array(items)) => {
                 items.iter().map(Value::as_str).collect::<Option<_>>().map(Some).ok_or_else(invalid)
             }
@@ -175,9 +187,9 @@ mod tests {
     fn strings_from_a_list_or_comma_separated() {
         let owned = |value: Value| -> Result<Option<Vec<String>>, Response> {
             let params = params(json!({ "p": value }));
-            Ok(params.strings("p")?.map(|items| items.into_iter().map(String::from).collect()))
+            Ok(params.strings("p", 3)?.map(|items| items.into_iter().map(String::from).collect()))
         };
-        assert_eq!(params(json!({})).strings("p").unwrap(), None);
+        assert_eq!(params(json!({})).strings("p", 3).unwrap(), None);
         assert_eq!(owned(json!("ns, n,,vn ")).unwrap().unwrap(), ["ns", "n", "vn"]);
         assert_eq!(owned(json!("")).unwrap().unwrap(), Vec::<String>::new());
         assert_eq!(owned(json!([" a", "b,c"])).unwrap().unwrap(), [" a", "b,c"]);
@@ -185,5 +197,10 @@ mod tests {
             let expected = "'p' must be a list of strings or a comma-separated string";
             assert_eq!(rejection(owned(bad.clone())), (400, expected.to_string()), "{bad}");
         }
+        // Past the maximum, counted without the empty items; a bad type past it is still too many.
+        assert_eq!(owned(json!("a,,b, c,")).unwrap().unwrap(), ["a", "b", "c"]);
+        let too_many = (413, "too many 'p' entries: 4; the maximum is 3 per request".to_string());
+        assert_eq!(rejection(owned(json!("a,b,c,d"))), too_many);
+        assert_eq!(rejection(owned(json!(["a", "b", "c", 4]))), too_many);
     }
 }

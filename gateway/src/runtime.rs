@@ -8,7 +8,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
 use crate::log::{Field, Level, Logger};
-use crate::{handle, Request, Response};
+use crate::{handle_bounded, Bounded, Request, Response};
 
 /// Variables Lambda always sets; lambda_runtime panics without them, so they
 /// are checked first and reported as an init error instead.
@@ -67,10 +67,14 @@ pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S,
     };
     let state = &state;
     let logger = &logger;
-    let service = service_fn(move |event: LambdaEvent<Value>| async move {
+    // Events are parsed within the JSON budget (json.rs), not into a bare Value.
+    let service = service_fn(move |event: LambdaEvent<Bounded>| async move {
         let started = Instant::now();
-        let (route, input_bytes) = describe(&event.payload);
-        let answer = handle(state, event.payload, handler);
+        let (route, input_bytes) = match &event.payload {
+            Bounded::Value(payload) => describe(payload),
+            Bounded::TooLarge => ("too large".to_owned(), 0),
+        };
+        let answer = handle_bounded(state, event.payload, handler);
         let status = answer.get("statusCode").and_then(Value::as_u64).unwrap_or(0);
         let level = if status >= 500 { Level::Error } else { Level::Info };
         if logger.enabled(level) {

@@ -12,6 +12,22 @@
 
 use std::collections::HashSet;
 
+/// A frequency or jieba's `total` once words are added: Python's integers
+/// grow without bound, so a `u64` would saturate where jieba's total goes
+/// on (a thousand words at 2^64 - 1 sum past it). 128 bits hold any sum of
+/// a request's words; past them [`AddedWords::insert`] refuses.
+pub type Freq = u128;
+
+/// The frequencies of the words added sum past what [`Freq`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreqOverflow;
+
+impl std::fmt::Display for FreqOverflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the added words' frequencies sum past 2^128 - 1")
+    }
+}
+
 /// Marks a trie node that ends no added word.
 const NO_ENTRY: u32 = u32::MAX;
 
@@ -27,7 +43,7 @@ pub struct AddedWords {
     /// The trie's edges: `(parent, char)` → child.
     edges: Edges,
     entries: Vec<Entry>,
-    total: u64,
+    total: Freq,
     force_split: HashSet<Box<str>>,
     /// The characters that start an added word, one bit per character
     /// modulo [`START_BITS`] (a filter: a set bit may be another character's),
@@ -128,7 +144,7 @@ impl Edges {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub freq: u64,
+    pub freq: Freq,
     /// The tag given when the word was added (a later addition without a
     /// tag keeps it, as jieba's `user_word_tag_tab` does).
     pub tag: Option<Box<str>>,
@@ -140,7 +156,7 @@ pub(crate) type Cursor = u32;
 /// What a trie of added words knows about one of them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct EntryView<'a> {
-    pub freq: u64,
+    pub freq: Freq,
     /// `ln(freq)` where it is stored (a user layer); a request's words
     /// leave it to [`EntryView::log_freq`], so only the words a text meets
     /// pay for a logarithm.
@@ -167,7 +183,7 @@ pub(crate) trait Additions<'a>: Copy {
     /// Whether `word` was added with frequency 0 (jieba's `Force_Split_Words`).
     fn force_split(self, word: &str) -> bool;
     /// jieba's `total` after the additions.
-    fn total(self) -> u64;
+    fn total(self) -> Freq;
     fn log_total(self) -> f64;
 
     /// Whether an added word may start with `c` (false: certainly none does).
@@ -194,7 +210,7 @@ pub(crate) trait Additions<'a>: Copy {
 
 impl AddedWords {
     /// No words added yet, over a dictionary whose frequencies sum to `total`.
-    pub(crate) fn new(total: u64) -> AddedWords {
+    pub(crate) fn new(total: Freq) -> AddedWords {
         AddedWords {
             nodes: vec![NO_ENTRY],
             edges: Edges::default(),
@@ -221,8 +237,11 @@ impl AddedWords {
         self.entries.len()
     }
 
-    /// Records `word` with `freq` (already decided) and `tag`.
-    pub(crate) fn insert(&mut self, word: &str, freq: u64, tag: Option<&str>) {
+    /// Records `word` with `freq` (already decided) and `tag`; nothing,
+    /// if jieba's total would pass what [`Freq`] holds.
+    pub(crate) fn insert(&mut self, word: &str, freq: Freq, tag: Option<&str>) -> Result<(), FreqOverflow> {
+        // As jieba: `self.total += freq`, whatever the word had before.
+        self.total = self.total.checked_add(freq).ok_or(FreqOverflow)?;
         let mut node = 0u32;
         for c in word.chars() {
             if node == 0 {
@@ -253,18 +272,21 @@ impl AddedWords {
                 }
             }
         }
-        // As jieba: `self.total += freq`, whatever the word had before.
-        self.total = self.total.saturating_add(freq);
         if freq == 0 {
             self.force_split.insert(Box::from(word));
         }
+        Ok(())
     }
 
     #[cfg(feature = "build")]
     /// The trie, flattened as a user layer stores it (see
     /// `userdict/format.rs`): nodes, children, entries, tag names and the
-    /// words to split, sorted.
-    pub(crate) fn flatten(&self) -> Flat {
+    /// words to split, sorted. The layer keeps frequencies and the total in
+    /// 64 bits: a total past them is an error naming it.
+    pub(crate) fn flatten(&self) -> Result<Flat, String> {
+        let total = u64::try_from(self.total).map_err(|_| {
+            format!("the words' frequencies sum to {}, past the 2^64 - 1 a user layer holds", self.total)
+        })?;
         let mut flat = Flat::default();
         // Children per node, sorted by character.
         let mut children: Vec<Vec<(char, u32)>> = vec![Vec::new(); self.nodes.len()];
@@ -297,7 +319,8 @@ impl AddedWords {
             let entry = match self.entries.get(self.nodes[old] as usize) {
                 None => NO_ENTRY,
                 Some(entry) => {
-                    flat.freqs.push(entry.freq);
+                    // Each is at most the total, which fits.
+                    flat.freqs.push(entry.freq as u64);
                     flat.log_freqs.push((entry.freq as f64).ln());
                     let tag = match entry.tag.as_deref() {
                         None => NO_ENTRY,
@@ -320,8 +343,8 @@ impl AddedWords {
             flat.split_bytes.extend_from_slice(word.as_bytes());
             flat.split_offsets.push(flat.split_bytes.len() as u32);
         }
-        flat.total = self.total;
-        flat
+        flat.total = total;
+        Ok(flat)
     }
 }
 
@@ -363,7 +386,7 @@ impl<'a> Additions<'a> for &'a AddedWords {
         !self.force_split.is_empty() && self.force_split.contains(word)
     }
 
-    fn total(self) -> u64 {
+    fn total(self) -> Freq {
         self.total
     }
 
@@ -379,15 +402,21 @@ mod tests {
     #[test]
     fn a_word_and_its_prefixes_are_walkable_and_the_total_only_grows() {
         let mut added = AddedWords::new(100);
-        added.insert("云计算", 5, Some("n"));
-        added.insert("云计算", 7, None);
+        added.insert("云计算", 5, Some("n")).unwrap();
+        added.insert("云计算", 7, None).unwrap();
         assert_eq!(added.total(), 112);
         let entry = added.get("云计算").unwrap();
         assert_eq!((entry.freq, entry.tag), (7, Some("n")));
         assert!(added.get("云计").is_none(), "a prefix is walkable but no word");
         let (cursor, entry) = added.step(0, '云').unwrap();
         assert!(entry.is_none() && added.step(cursor, '计').is_some());
-        added.insert("的", 0, None);
+        added.insert("的", 0, None).unwrap();
         assert!(added.force_split("的") && !added.force_split("云计算"));
+        // The total goes past u64 as Python's int does, and refuses past u128.
+        added.insert("甲", u64::MAX.into(), None).unwrap();
+        added.insert("乙", u64::MAX.into(), None).unwrap();
+        assert_eq!(added.total(), 112 + 2 * Freq::from(u64::MAX));
+        assert_eq!(added.insert("丙", Freq::MAX, None), Err(FreqOverflow));
+        assert!(added.get("丙").is_none(), "a refused word is not added");
     }
 }

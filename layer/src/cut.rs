@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use crate::added::{AddedWords, Additions, EntryView};
+use crate::added::{AddedWords, Additions, EntryView, Freq};
 use crate::dict::Dict;
 use crate::format::NONE;
 use crate::userdict::UserDict;
@@ -43,7 +43,7 @@ pub(crate) struct Step {
 /// The frequency [`Scratch::route_freqs`] gives a character the DAG has no
 /// word for: what jieba's `FREQ.get(c, 1)` gives it (0 or 1) is left to a
 /// lookup. (A word added with this frequency is looked up too, and found with it.)
-pub(crate) const NOT_A_WORD: u64 = u64::MAX;
+pub(crate) const NOT_A_WORD: Freq = Freq::MAX;
 
 /// Where a DAG word's frequency is: read only by the callers that need it.
 #[derive(Clone, Copy)]
@@ -51,7 +51,7 @@ pub(crate) enum WordFreq {
     /// The dictionary's, for the word field.
     Listed(u32),
     /// An added word's.
-    Given(u64),
+    Given(Freq),
 }
 
 /// Buffers reused across calls on a thread.
@@ -62,7 +62,7 @@ pub(crate) struct Scratch {
     pub codes: Vec<u32>,
     pub route: Vec<Step>,
     /// The frequency of each route step's word, when asked for ([`NOT_A_WORD`]: none).
-    pub route_freqs: Vec<u64>,
+    pub route_freqs: Vec<Freq>,
     /// Word-HMM Viterbi back-pointers, 4 per character, and the best path.
     pub hmm_prev: Vec<u8>,
     pub hmm_path: Vec<u8>,
@@ -517,14 +517,14 @@ fn calc<const FREQS: bool>(
     codes: &[u32],
     char_at: impl Fn(usize) -> char,
     route: &mut [Step],
-    freqs: &mut [u64],
-) -> Option<u64> {
+    freqs: &mut [Freq],
+) -> Option<Freq> {
     let n = codes.len();
     // A route one step longer than the block, so its indexing needs no checks.
     let route = route.get_mut(..n + 1)?;
     let log1 = 0.0f64 - log_total;
     let freq_of = |word: WordFreq| match word {
-        WordFreq::Listed(info) => dict.freq_of(info),
+        WordFreq::Listed(info) => Freq::from(dict.freq_of(info)),
         WordFreq::Given(freq) => freq,
     };
     let mut whole = None;
@@ -575,12 +575,12 @@ pub(crate) fn no_hmm_freqs(
     dict: &Dict,
     user: Option<UserDict>,
     added: Option<&AddedWords>,
-    total: u64,
+    total: Freq,
     scratch: &mut Scratch,
     word: &str,
-    freq_of: impl Fn(&str) -> u64,
-    each: &mut impl FnMut(u64),
-) -> Option<u64> {
+    freq_of: impl Fn(&str) -> Freq,
+    each: &mut impl FnMut(Freq),
+) -> Option<Freq> {
     let Scratch { chars, codes, route, route_freqs, .. } = scratch;
     chars.clear();
     chars.extend(word.char_indices().map(|(i, c)| (i as u32, c)));

@@ -108,12 +108,44 @@ impl<'s> StopWords<'s> {
     }
 }
 
+/// Most tags one `allowPOS` may name: jieba's tag set has about 60, and
+/// user words may bring their own.
+pub const MAX_ALLOW_POS: usize = 256;
+/// Most stop words one request may add: the usual Chinese stop-word lists
+/// hold one to two thousand.
+pub const MAX_STOP_WORDS: usize = 10_000;
+
+/// `allowPOS` as a set: sorted, so a word's tag is found in a few
+/// comparisons whatever the list's length (searching the list itself for
+/// every word let a long list time a request out).
+#[derive(Debug, Clone, Default)]
+pub struct TagSet<'t> {
+    sorted: Vec<&'t str>,
+}
+
+impl<'t> TagSet<'t> {
+    pub fn new(tags: &[&'t str]) -> TagSet<'t> {
+        let mut sorted = tags.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        TagSet { sorted }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    pub fn contains(&self, tag: &str) -> bool {
+        self.sorted.binary_search(&tag).is_ok()
+    }
+}
+
 /// Which words rank, and what a ranked key is.
 #[derive(Debug, Clone, Copy)]
 pub struct Filter<'f> {
-    /// `allowPOS`. For TF-IDF an empty list means no filter (jieba's `if allowPOS:`);
+    /// `allowPOS`. For TF-IDF an empty set means no filter (jieba's `if allowPOS:`);
     /// for TextRank it is the set of tags kept, so empty keeps nothing.
-    pub allow_pos: &'f [&'f str],
+    pub allow_pos: &'f TagSet<'f>,
     /// `withFlag`: with a POS filter, a key is the word *and* its tag, so one
     /// word with two tags ranks twice. Without a filter it changes nothing.
     pub with_flag: bool,
@@ -210,7 +242,7 @@ pub fn tfidf<W: Word>(
     let mut keys = Keys::new(filter.keyed_by_tag());
     let mut freq: Vec<f64> = Vec::new();
     for (index, word) in words.iter().enumerate() {
-        if !filter.allow_pos.is_empty() && !filter.allow_pos.contains(&word.tag()) {
+        if !filter.allow_pos.is_empty() && !filter.allow_pos.contains(word.tag()) {
             continue;
         }
         if !filter.keeps(word.word()) {
@@ -236,7 +268,7 @@ pub fn tfidf<W: Word>(
 /// (the caller passes [`TEXTRANK_POS`] for jieba's default).
 pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<Ranked> {
     // pairfilter: the tag is allowed, and the word is long enough and no stop word.
-    let kept: Vec<bool> = words.iter().map(|w| filter.allow_pos.contains(&w.tag()) && filter.keeps(w.word())).collect();
+    let kept: Vec<bool> = words.iter().map(|w| filter.allow_pos.contains(w.tag()) && filter.keeps(w.word())).collect();
     let mut keys = Keys::new(filter.keyed_by_tag());
     let key: Vec<usize> =
         words.iter().enumerate().map(|(i, w)| if kept[i] { keys.id(i, w) } else { usize::MAX }).collect();
@@ -354,11 +386,11 @@ impl<'a> Lexicon<'a> {
         options: &KeywordOptions<'_>,
         work_left: &mut u64,
     ) -> Result<Vec<Keyword<'a>>, TooCostly> {
-        let allow_pos = match (options.method, options.allow_pos) {
+        let allow_pos = TagSet::new(match (options.method, options.allow_pos) {
             (Method::TextRank, None) => &TEXTRANK_POS[..],
             (_, allow_pos) => allow_pos.unwrap_or_default(),
-        };
-        let filter = Filter { allow_pos, with_flag: options.with_flag, stop_words: options.stop_words };
+        });
+        let filter = Filter { allow_pos: &allow_pos, with_flag: options.with_flag, stop_words: options.stop_words };
         if options.method == Method::TfIdf && allow_pos.is_empty() {
             let words = self.cut(text, Mode::Default, true);
             let ranked = tfidf(&words, &filter, |word| self.idf(word), self.median_idf(), options.top_k);

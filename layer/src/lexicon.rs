@@ -1,7 +1,7 @@
 //! The dictionary one request segments with: the layer's compiled
 //! dictionary, plus the words the request added, if any.
 
-use crate::added::{AddedWords, Additions};
+use crate::added::{AddedWords, Additions, Freq, FreqOverflow};
 use crate::cut::{no_hmm_freqs, search_tokens, with_scratch, Scratch, Segmenter};
 use crate::dict::Dict;
 use crate::userdict::UserDict;
@@ -29,12 +29,12 @@ impl<'a> Lexicon<'a> {
     /// jieba's `FREQ.get(word)`: an added word's frequency (this request's
     /// first, then the user layer's), else the dictionary's; 0 for a known
     /// prefix; `None` for neither.
-    pub fn freq(&self, word: &str) -> Option<u64> {
+    pub fn freq(&self, word: &str) -> Option<Freq> {
         self.freq_over(self.added, word)
     }
 
     /// [`Lexicon::freq`] with `added` in place of this lexicon's added words.
-    fn freq_over(&self, added: Option<&AddedWords>, word: &str) -> Option<u64> {
+    fn freq_over(&self, added: Option<&AddedWords>, word: &str) -> Option<Freq> {
         let mut chars = word.chars();
         let first = chars.next()?;
         // One walk a trie: the entry, else whether it is a prefix; one step
@@ -49,40 +49,40 @@ impl<'a> Lexicon<'a> {
             return Some(entry.freq);
         }
         if let Some(freq) = self.dict.freq(word) {
-            return Some(freq);
+            return Some(freq.into());
         }
         (in_added.is_some() || in_user.is_some()).then_some(0)
     }
 
     /// jieba's `total`: every dictionary line's frequency plus every added one.
-    pub fn total(&self) -> u64 {
+    pub fn total(&self) -> Freq {
         self.total_over(self.added)
     }
 
-    fn total_over(&self, added: Option<&AddedWords>) -> u64 {
+    fn total_over(&self, added: Option<&AddedWords>) -> Freq {
         match (added, &self.user) {
             (Some(added), _) => added.total(),
             (None, Some(user)) => user.total(),
-            (None, None) => self.dict.total,
+            (None, None) => self.dict.total.into(),
         }
     }
 
     /// jieba's `suggest_freq(word)` (without `tune`): the product over the
     /// words `cut(word, HMM=False)` gives of `FREQ.get(w, 1) / total`, times
     /// the total, truncated, plus one, and at least `FREQ.get(word, 1)`.
-    pub fn suggest_freq(&self, word: &str) -> u64 {
+    pub fn suggest_freq(&self, word: &str) -> Freq {
         self.suggest_freq_over(self.added, word)
     }
 
     /// [`Lexicon::suggest_freq`] with `added` in place of this lexicon's
     /// added words: `add_words` asks it once a word, as the words grow,
     /// from one lexicon.
-    pub(crate) fn suggest_freq_over(&self, added: Option<&AddedWords>, word: &str) -> u64 {
+    pub(crate) fn suggest_freq_over(&self, added: Option<&AddedWords>, word: &str) -> Freq {
         with_scratch(|scratch| self.suggest_freq_in(added, scratch, word))
     }
 
     /// [`Lexicon::suggest_freq_over`] with the scratch buffers given.
-    fn suggest_freq_in(&self, added: Option<&AddedWords>, scratch: &mut Scratch, word: &str) -> u64 {
+    fn suggest_freq_in(&self, added: Option<&AddedWords>, scratch: &mut Scratch, word: &str) -> Freq {
         let total = self.total_over(added);
         let ftotal = total as f64;
         let mut freq = 1.0f64;
@@ -90,24 +90,30 @@ impl<'a> Lexicon<'a> {
         let own = no_hmm_freqs(&self.dict, self.user, added, total, scratch, word, freq_of, &mut |f| {
             freq *= f as f64 / ftotal
         });
-        ((freq * ftotal) as u64 + 1).max(own.unwrap_or_else(|| freq_of(word)))
+        // `int(freq * total) + 1`: the product is at most the total, so it
+        // fits (the cast saturates only at a total of 2^128, which add_words refuses).
+        ((freq * ftotal) as Freq).saturating_add(1).max(own.unwrap_or_else(|| freq_of(word)))
     }
 
     /// jieba's `add_word(word, freq, tag)` for each of `words`, in order,
     /// into `added` (in place of this lexicon's added words): a word without
     /// a frequency gets [`Lexicon::suggest_freq`] over the words before it.
+    /// Stops at the first word that would take jieba's total past [`Freq`].
     pub(crate) fn add_words<'w>(
         &self,
         added: &mut AddedWords,
         words: impl IntoIterator<Item = (&'w str, Option<u64>, Option<&'w str>)>,
-    ) {
+    ) -> Result<(), FreqOverflow> {
         with_scratch(|scratch| {
             for (word, freq, tag) in words {
-                let freq = freq
-                    .unwrap_or_else(|| self.suggest_freq_in(Some(&*added).filter(|a| !a.is_empty()), scratch, word));
-                added.insert(word, freq, tag);
+                let freq = match freq {
+                    Some(freq) => freq.into(),
+                    None => self.suggest_freq_in(Some(&*added).filter(|a| !a.is_empty()), scratch, word),
+                };
+                added.insert(word, freq, tag)?;
             }
-        });
+            Ok(())
+        })
     }
 
     /// The IDF of `word` in jieba's table, if listed.
@@ -122,19 +128,41 @@ impl<'a> Lexicon<'a> {
 
     /// Words of `text` in `mode`: see [`crate::Tokenizer::cut`].
     pub fn cut<'t>(&self, text: &'t str, mode: Mode, hmm: bool) -> Vec<Token<'t>> {
+        self.cut_while(text, mode, hmm, |_| true).unwrap_or_default()
+    }
+
+    /// [`Lexicon::cut`], keeping the words while `keep` accepts each:
+    /// `None` once it refused one, and nothing kept from then on. A caller
+    /// that counts what its answer will weigh stops holding words as soon
+    /// as the answer is too large to send: full mode with long added words
+    /// yields twenty words a character, far more than fits in a response.
+    pub fn cut_while<'t>(
+        &self,
+        text: &'t str,
+        mode: Mode,
+        hmm: bool,
+        mut keep: impl FnMut(&Token<'t>) -> bool,
+    ) -> Option<Vec<Token<'t>>> {
         let mut tokens = Vec::with_capacity((text.len() / 2).min(1 << 12));
+        let mut within = true;
+        let mut push = |token: Token<'t>| {
+            if within && keep(&token) {
+                tokens.push(token);
+            } else if within {
+                within = false;
+                tokens = Vec::new();
+            }
+        };
         let has_freq = |word: &str| self.freq(word).is_some_and(|f| f > 0);
         with_scratch(|scratch| {
             let mut segmenter = self.segmenter(scratch);
             match mode {
-                Mode::Default => segmenter.cut(text, hmm, &mut |token| tokens.push(token)),
-                Mode::Search => {
-                    segmenter.cut(text, hmm, &mut |token| search_tokens(&has_freq, token, &mut |t| tokens.push(t)))
-                }
-                Mode::All => segmenter.cut_all(text, &mut |token| tokens.push(token)),
+                Mode::Default => segmenter.cut(text, hmm, &mut push),
+                Mode::Search => segmenter.cut(text, hmm, &mut |token| search_tokens(&has_freq, token, &mut push)),
+                Mode::All => segmenter.cut_all(text, &mut push),
             }
         });
-        tokens
+        within.then_some(tokens)
     }
 
     /// Words and tags of `text`: see [`crate::Tokenizer::posseg`].

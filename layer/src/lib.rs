@@ -30,12 +30,12 @@ mod request_words;
 mod tokenizer;
 pub mod userdict;
 
-pub use added::AddedWords;
+pub use added::{AddedWords, Freq, FreqOverflow};
 #[cfg(feature = "build")]
 pub use assemble::{assemble, AssembleError};
 #[cfg(feature = "build")]
 pub use compile::{compile, Sources};
-pub use keywords::{Keyword, KeywordOptions, Method, StopWords};
+pub use keywords::{Keyword, KeywordOptions, Method, StopWords, TagSet, MAX_ALLOW_POS, MAX_STOP_WORDS};
 pub use lexicon::Lexicon;
 pub use location::{layer_dir, LAYER_DIR_ENV, LAYER_SUBDIR};
 pub use manifest::{FileEntry, Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};

@@ -50,18 +50,24 @@ impl std::fmt::Display for RequestWordsError {
     }
 }
 
-/// Reads the `userWords` parameter's value.
+/// Reads the `userWords` parameter's value. The entries are counted before
+/// any is copied. A comma-separated string's items are trimmed and empty
+/// ones dropped, as for every list a query or form sends; a JSON list's
+/// words are taken as given, as `add_word` takes them.
 pub fn parse_request_words(value: &Value) -> Result<Vec<RequestWord>, RequestWordsError> {
     let invalid = |message: String| Err(RequestWordsError::Invalid(message));
     let items: Vec<Value> = match value {
+        Value::Array(items) if items.len() > MAX_REQUEST_WORDS => return Err(RequestWordsError::TooMany(items.len())),
         Value::Array(items) => items.clone(),
-        Value::String(list) if list.is_empty() => Vec::new(),
-        Value::String(list) => list.split(',').map(|w| Value::String(w.to_string())).collect(),
+        Value::String(list) => {
+            let items = || list.split(',').map(str::trim).filter(|w| !w.is_empty());
+            match items().count() {
+                count if count > MAX_REQUEST_WORDS => return Err(RequestWordsError::TooMany(count)),
+                _ => items().map(|w| Value::String(w.to_string())).collect(),
+            }
+        }
         _ => return invalid("'userWords' must be a list of words or {\"word\", \"freq\", \"tag\"} objects".into()),
     };
-    if items.len() > MAX_REQUEST_WORDS {
-        return Err(RequestWordsError::TooMany(items.len()));
-    }
     let mut words = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let name = format!("'userWords'[{i}]");
@@ -109,22 +115,24 @@ pub fn parse_request_words(value: &Value) -> Result<Vec<RequestWord>, RequestWor
 }
 
 impl Tokenizer {
-    /// The words `words` add, in order, over this dictionary (and its user layer).
-    pub fn request_words(&self, words: &[RequestWord]) -> AddedWords {
+    /// The words `words` add, in order, over this dictionary (and its user
+    /// layer); refused if their frequencies sum past what jieba's total may hold here.
+    pub fn request_words(&self, words: &[RequestWord]) -> Result<AddedWords, RequestWordsError> {
         let mut added = self.added_words();
         // Half the bytes: about the characters of Chinese words (three bytes
         // a character) with room to spare, and cheaper than counting them;
         // more Latin ones grow the trie as they go.
         added.reserve(words.len(), words.iter().map(|w| w.word.len() / 2).sum());
-        self.add_words(&mut added, words.iter().map(|w| (w.word.as_str(), w.freq, w.tag.as_deref())));
-        added
+        self.add_words(&mut added, words.iter().map(|w| (w.word.as_str(), w.freq, w.tag.as_deref())))
+            .map_err(|e| RequestWordsError::Invalid(format!("'userWords': {e}")))?;
+        Ok(added)
     }
 
     /// The words a request's `userWords` parameter adds (none if absent).
     pub fn added_by(&self, user_words: Option<&Value>) -> Result<AddedWords, RequestWordsError> {
         match user_words {
             None => Ok(self.added_words()),
-            Some(value) => Ok(self.request_words(&parse_request_words(value)?)),
+            Some(value) => self.request_words(&parse_request_words(value)?),
         }
     }
 }
@@ -142,9 +150,13 @@ mod tests {
         .unwrap();
         assert_eq!(words[1], RequestWord { word: "李小福".into(), freq: Some(3), tag: Some("nr".into()) });
         assert_eq!(words[2].freq, Some(0));
-        let words = parse_request_words(&json!("云计算,创新办")).unwrap();
-        assert_eq!(words.len(), 2);
+        let words = parse_request_words(&json!("云计算, 创新办,,")).unwrap();
+        let names: Vec<&str> = words.iter().map(|w| w.word.as_str()).collect();
+        assert_eq!(names, ["云计算", "创新办"]);
         assert!(parse_request_words(&json!("")).unwrap().is_empty());
+        assert!(parse_request_words(&json!(" , ")).unwrap().is_empty());
+        // A JSON list's words are add_word's: a space is part of the word.
+        assert_eq!(parse_request_words(&json!([" 云计算"])).unwrap()[0].word, " 云计算");
     }
 
     #[test]
@@ -168,5 +180,12 @@ mod tests {
         }
         let many: Vec<String> = (0..1001).map(|i| format!("w{i}")).collect();
         assert_eq!(parse_request_words(&json!(many)), Err(RequestWordsError::TooMany(1001)));
+        // Counted before anything is copied or checked: the two million
+        // empty objects, and six million commas, are too many, not bad entries.
+        let objects = Value::Array(vec![json!({}); 2_090_000]);
+        assert_eq!(parse_request_words(&objects), Err(RequestWordsError::TooMany(2_090_000)));
+        let commas = "a,".repeat(1001);
+        assert_eq!(parse_request_words(&json!(commas)), Err(RequestWordsError::TooMany(1001)));
+        assert_eq!(parse_request_words(&json!(",".repeat(6_000_000))), Ok(Vec::new()));
     }
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use once_cell::sync::OnceCell;
 
-use crate::added::AddedWords;
+use crate::added::{AddedWords, FreqOverflow};
 use crate::dict::Dict;
 use crate::format::Header;
 use crate::lexicon::Lexicon;
@@ -291,18 +291,26 @@ impl Tokenizer {
 
     /// jieba's `add_word(word, freq, tag)` into `added`: a frequency of 0
     /// removes the word (`del_word`); without one, jieba's
-    /// `suggest_freq(word)` on the dictionary as `added` leaves it.
-    pub fn add_word(&self, added: &mut AddedWords, word: &str, freq: Option<u64>, tag: Option<&str>) {
-        self.add_words(added, [(word, freq, tag)]);
+    /// `suggest_freq(word)` on the dictionary as `added` leaves it. Refused
+    /// (nothing added) if jieba's total would pass what [`crate::Freq`] holds.
+    pub fn add_word(
+        &self,
+        added: &mut AddedWords,
+        word: &str,
+        freq: Option<u64>,
+        tag: Option<&str>,
+    ) -> Result<(), FreqOverflow> {
+        self.add_words(added, [(word, freq, tag)])
     }
 
-    /// [`Tokenizer::add_word`] for each of `words`, in order.
+    /// [`Tokenizer::add_word`] for each of `words`, in order, up to the
+    /// first one refused.
     pub fn add_words<'w>(
         &self,
         added: &mut AddedWords,
         words: impl IntoIterator<Item = (&'w str, Option<u64>, Option<&'w str>)>,
-    ) {
-        self.lexicon().add_words(added, words);
+    ) -> Result<(), FreqOverflow> {
+        self.lexicon().add_words(added, words)
     }
 
     /// Words of `text` in `mode`, as Python jieba 0.42.1 gives them:

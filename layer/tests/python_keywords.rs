@@ -68,7 +68,7 @@ fn ours(text: &str, ask: &Ask, words: &[UserWord]) -> Value {
     let mut unbounded = u64::MAX;
     let mut added = tokenizer().added_words();
     for (word, freq, tag) in words {
-        tokenizer().add_word(&mut added, word, *freq, tag.as_deref());
+        tokenizer().add_word(&mut added, word, *freq, tag.as_deref()).expect("within the total");
     }
     let keywords = tokenizer().lexicon_with(&added).keywords(text, &options, &mut unbounded).expect("unbounded");
     keywords

@@ -255,6 +255,49 @@ fn segment_answers_past_lambdas_response_limit_are_a_413_not_a_502() {
     assert_eq!(wait_reports(&runner, "segment", 2), (2, 1), "{}", runner.log());
 }
 
+/// Issue 18's attacks on the text tools, each inside every documented limit
+/// of its time, through the runner's 128 MB and 3 s (a 502 or 504 is the
+/// defect): a long `allowPOS` (D1), an answer too large to build (D3), and
+/// six megabytes of tiny JSON values (D4), in a body and as a direct invoke.
+#[test]
+fn hostile_text_tool_requests_are_4xx_not_timeouts_or_out_of_memory() {
+    let runner = Runner::start(&template(), &[]);
+    let post = |path: &str, body: &str| {
+        let reply = runner.request("POST", path, &[("content-type", "application/json")], body.as_bytes());
+        let shown = reply.text().chars().take(300).collect::<String>();
+        (reply.status, reply.json()["error"].as_str().unwrap_or_default().to_owned(), shown)
+    };
+    let expect = |path: &str, body: String, status: u16, error: &str| {
+        let (got, message, shown) = post(path, &body);
+        assert_eq!(got, status, "{path} {}...: {shown}\n{}", &body[..80.min(body.len())], runner.log());
+        assert!(message.starts_with(error), "{path}: {message}");
+    };
+    // D1: 10,000 allowPOS entries over 128 KiB of one-letter words.
+    let allow_pos = json!({"text": "a ".repeat(65_536), "allowPOS": vec!["y"; 10_000]});
+    expect("/keywords", allow_pos.to_string(), 413, "too many 'allowPOS' entries: 10000");
+    // D3: full mode with offsets and twenty long added words: 131,070 bytes, 20 words a character.
+    let user_words: Vec<String> = (2..=21).map(|k| "字".repeat(k)).collect();
+    let all = json!({"text": "字".repeat(43_690), "mode": "all", "offsets": true, "userWords": user_words});
+    expect("/segment", all.to_string(), 413, "answer too large: more than 6291556 bytes before it was finished");
+    // D4: two million empty userWords objects (6.2 MB), and as many zeros elsewhere.
+    let objects = format!("{{\"text\":\"a\",\"userWords\":[{}{{}}]}}", "{},".repeat(2_060_000));
+    let zeros = format!("{{\"text\":\"a\",\"unread\":[{}0]}}", "0,".repeat(3_090_000));
+    for path in ["/segment", "/keywords"] {
+        expect(path, objects.clone(), 413, "request too large: more than 50000 JSON values");
+        expect(path, zeros.clone(), 413, "request too large: more than 50000 JSON values");
+    }
+    // Each function answered from one warm instance: nothing crashed or was killed.
+    assert_eq!(wait_reports(&runner, "segment", 3), (3, 1), "{}", runner.log());
+    assert_eq!(wait_reports(&runner, "keywords", 3), (3, 1), "{}", runner.log());
+    let log = runner.log();
+    assert!(!log.contains("Runtime.OutOfMemory") && !log.contains("Task timed out"), "{log}");
+
+    // The same list as a direct invoke: the event itself is parsed within the budget.
+    let (ok, response) = invoke("segment", Some("-"), Some(objects.as_bytes()));
+    assert!(ok, "{response}");
+    assert_eq!(response["statusCode"], 413, "{response}");
+}
+
 /// Two `--layer-dir`s are one `/opt`, as Lambda unpacks every attached
 /// layer: the jieba layer and a user-dictionary layer beside it, whose
 /// words the function then applies.

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 use toolbox_gateway::{Params, Request, Response};
-use toolbox_layer::{Keyword, KeywordOptions, Method, StopWords, Tokenizer, TAGGING_WORK_PER_REQUEST};
+use toolbox_layer::{
+    Keyword, KeywordOptions, Method, StopWords, Tokenizer, MAX_ALLOW_POS, MAX_STOP_WORDS, TAGGING_WORK_PER_REQUEST,
+};
 
 #[derive(Serialize)]
 struct Keywords<'a> {
@@ -33,8 +35,8 @@ fn extract(tokenizer: &Tokenizer, params: &Params) -> Result<Response, Response>
         Some(name) => Method::parse(name).ok_or_else(|| Response::error(400, "'method' must be tfidf or textrank"))?,
     };
     let top_k = params.bounded("topK", 1..=1000, 20)? as usize;
-    let allow_pos = params.strings("allowPOS")?;
-    let stop_words = StopWords::new(params.strings("stopWords")?.unwrap_or_default());
+    let allow_pos = params.strings("allowPOS", MAX_ALLOW_POS)?;
+    let stop_words = StopWords::new(params.strings("stopWords", MAX_STOP_WORDS)?.unwrap_or_default());
     // jieba's withFlag only matters under a POS filter; on by default so the
     // answer says which tag each keyword was ranked under.
     let with_flag = params.flag("withFlag", true)?;

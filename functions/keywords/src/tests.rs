@@ -3,7 +3,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use toolbox_gateway::{MAX_BATCH, MAX_TEXT_BYTES};
-use toolbox_layer::Tokenizer;
+use toolbox_layer::{Tokenizer, MAX_ALLOW_POS, MAX_STOP_WORDS};
 use toolbox_test_support::{fixture, invoke, with_body, with_query, Answer};
 
 use super::keywords;
@@ -247,4 +247,31 @@ fn user_words_apply_to_one_request_as_jiebas_add_word() {
     assert_eq!(without["keywords"][1], json!({"word": "创新", "weight": 0.9567884994}));
     let answer = ask(json!({ "text": text, "userWords": [""] }));
     assert_eq!(answer.status, 400, "{:?}", answer.body);
+}
+
+/// Issue 18 D1: a long `allowPOS` was searched for every word, so 10,000
+/// entries over 128 KiB of one-letter words took past the 3 s timeout.
+/// Past the maximum it is a 413 before any work; at the maximum the set's
+/// lookup keeps the answer what a short list gives.
+#[test]
+fn a_long_allow_pos_is_refused_and_the_longest_allowed_one_is_a_set() {
+    let text = "a ".repeat(MAX_TEXT_BYTES / 2);
+    for allow_pos in [json!(vec!["y"; 10_000]), json!(vec!["y"; MAX_ALLOW_POS + 1])] {
+        let answer = ask(json!({ "text": text, "allowPOS": allow_pos }));
+        assert_eq!(answer.status, 413, "{:?}", answer.body);
+    }
+    let query = with_query(fixture("keywords/rest-v1.json"), &format!("allowPOS={}", vec!["y"; 300].join(",")));
+    let answer = ask(query);
+    assert_eq!(
+        (answer.status, answer.body["error"].as_str()),
+        (413, Some("too many 'allowPOS' entries: 300; the maximum is 256 per request"))
+    );
+    let stop_words = ask(json!({ "text": NEWS, "stopWords": vec!["的"; MAX_STOP_WORDS + 1] }));
+    assert_eq!(stop_words.status, 413, "{:?}", stop_words.body);
+
+    // The longest list allowed: jieba's tags and made-up ones, the real ones last.
+    let mut tags: Vec<String> = (0..MAX_ALLOW_POS - 2).map(|i| format!("t{i}")).collect();
+    tags.extend(["n".to_string(), "ns".to_string()]);
+    let long = ok(json!({ "text": SENTENCE, "topK": 5, "allowPOS": tags }));
+    assert_eq!(long, ok(json!({ "text": SENTENCE, "topK": 5, "allowPOS": ["ns", "n"] })));
 }

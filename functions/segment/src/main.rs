@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 
 use serde::Serialize;
-use toolbox_gateway::{Params, Request, Response};
+use toolbox_gateway::{proxy_string_len, AnswerBudget, Params, Request, Response};
 use toolbox_layer::{Lexicon, Mode, Tag, Tagged, Token, Tokenizer, TAGGING_WORK_PER_REQUEST};
 
 struct Options {
@@ -51,8 +51,11 @@ fn segment(tokenizer: &&Tokenizer, request: &Request) -> Response {
             .map_err(|e| Response::error(e.status(), &e.to_string()))?;
         let lexicon = tokenizer.lexicon_with(&added);
         let mut work_left = TAGGING_WORK_PER_REQUEST;
-        let results: Vec<Segmented> =
-            texts.iter().map(|text| cut(lexicon, text, &options, &mut work_left)).collect::<Result<_, _>>()?;
+        let mut budget = AnswerBudget::default();
+        let mut results = Vec::with_capacity(texts.len());
+        for text in texts {
+            results.push(cut(lexicon, text, &options, &mut work_left, &mut budget)?);
+        }
         Ok(if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) })
     };
     answer().unwrap_or_else(|rejection| rejection)
@@ -63,8 +66,21 @@ fn cut<'a>(
     text: &'a str,
     options: &Options,
     work_left: &mut u64,
+    budget: &mut AnswerBudget,
 ) -> Result<Segmented<'a>, Response> {
-    let tokens = lexicon.cut(text, options.mode, options.hmm);
+    // What each word adds to the answer: its `words` entry, and its `tokens`
+    // entry (`{"word":..,"start":..,"end":..}`: the word again, 32 bytes more at least).
+    let weight = |token: &Token| {
+        let word = proxy_string_len(&token.word) + 1;
+        if options.offsets {
+            2 * word + 31
+        } else {
+            word
+        }
+    };
+    let tokens = lexicon
+        .cut_while(text, options.mode, options.hmm, |token| budget.spend(weight(token)))
+        .ok_or_else(|| budget.too_large())?;
     let tags = match options.pos {
         false => None,
         true => {

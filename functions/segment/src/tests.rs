@@ -268,3 +268,27 @@ fn bad_user_words_name_the_entry() {
     let answer = ask(json!({ "text": SENTENCE, "userWords": many }));
     assert_eq!(answer.status, 413, "{:?}", answer.body);
 }
+
+/// Issue 18 D5: frequencies whose sum passes 2^64 - 1. jieba's total is a
+/// Python int and goes on growing; a saturated total gave `["云", "计"]`.
+/// Expected answers printed by Python jieba 0.42.1 after the same add_word calls.
+#[test]
+fn frequencies_summing_past_64_bits_are_jiebas() {
+    let max = u64::MAX;
+    let huge = json!([{"word": "云", "freq": max}, {"word": "计", "freq": max}, {"word": "云计", "freq": max / 2}]);
+    for hmm in [true, false] {
+        let answer = ask(json!({ "text": "云计", "hmm": hmm, "userWords": huge }));
+        assert_eq!(words(&answer), ["云计"], "hmm {hmm}: {:?}", answer.body);
+    }
+    // suggest_freq over that total (46116860184333981004): add_word('云计算机') gives it 2559.
+    let mut suggested = huge.as_array().unwrap().clone();
+    suggested.push(json!("云计算机"));
+    let answer = ask(json!({ "text": "云计算机很好", "userWords": suggested }));
+    assert_eq!(words(&answer), ["云计算机", "很", "好"], "{:?}", answer.body);
+    // The most a request can add: 1,000 words, 999 of them at 2^64 - 1 (a total of 74 bits).
+    let mut most: Vec<Value> = (0..997).map(|i| json!({"word": format!("词{i}"), "freq": max})).collect();
+    most.extend([json!({"word": "云", "freq": max}), json!({"word": "计", "freq": max}), json!("云计算")]);
+    assert_eq!(words(&ask(json!({ "text": "云计算机", "userWords": most }))), ["云", "计算机"]);
+    let answer = ask(json!({ "text": "词1云计算", "hmm": false, "userWords": most }));
+    assert_eq!(words(&answer), ["词1", "云计算"]);
+}

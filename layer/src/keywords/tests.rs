@@ -49,7 +49,8 @@ fn tfidf_of(
     stop_words: &[&str],
 ) -> Vec<(&'static str, Option<&'static str>, f64)> {
     let stop_words = StopWords::new(stop_words.iter().copied());
-    let filter = Filter { allow_pos, with_flag, stop_words: &stop_words };
+    let tags = TagSet::new(allow_pos);
+    let filter = Filter { allow_pos: &tags, with_flag, stop_words: &stop_words };
     shown(&WORDS, &tfidf(&WORDS, &filter, idf, MEDIAN_IDF, 20), with_flag && !allow_pos.is_empty())
 }
 
@@ -137,7 +138,8 @@ fn textrank_of<'w>(
     with_flag: bool,
 ) -> Vec<(&'w str, Option<&'w str>, f64)> {
     let stop_words = StopWords::default();
-    let filter = Filter { allow_pos, with_flag, stop_words: &stop_words };
+    let tags = TagSet::new(allow_pos);
+    let filter = Filter { allow_pos: &tags, with_flag, stop_words: &stop_words };
     shown(words, &textrank(words, &filter, 20), with_flag && !allow_pos.is_empty())
 }
 
@@ -193,7 +195,7 @@ fn textrank_small_graphs() {
 #[test]
 fn top_k_cuts_after_the_stable_sort() {
     let stop_words = StopWords::default();
-    let filter = Filter { allow_pos: &[], with_flag: false, stop_words: &stop_words };
+    let filter = Filter { allow_pos: &TagSet::default(), with_flag: false, stop_words: &stop_words };
     let all = tfidf(&WORDS, &filter, idf, MEDIAN_IDF, 20);
     assert_eq!(tfidf(&WORDS, &filter, idf, MEDIAN_IDF, 1), all[..1]);
     assert_eq!(tfidf(&WORDS, &filter, idf, MEDIAN_IDF, 5), all[..5]);

@@ -29,9 +29,10 @@ pub fn compile(tokenizer: &Tokenizer, files: &[(String, Vec<u8>)]) -> Result<Com
     for (name, bytes) in files {
         let parsed = parse(name, bytes)?;
         warnings.extend(parsed.warnings);
-        tokenizer.add_words(&mut added, parsed.entries.iter().map(|l| (l.word.as_str(), l.freq, l.tag.as_deref())));
+        let words = parsed.entries.iter().map(|l| (l.word.as_str(), l.freq, l.tag.as_deref()));
+        tokenizer.add_words(&mut added, words).map_err(|e| format!("{name}: {e}"))?;
     }
-    let flat = added.flatten();
+    let flat = added.flatten()?;
     let sections = [
         bytes_of_u32(&flat.nodes.iter().flatten().copied().collect::<Vec<_>>()),
         bytes_of_u32(&flat.child_chars),

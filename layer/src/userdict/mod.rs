@@ -24,7 +24,7 @@ pub use format::USERDICT_FORMAT;
 #[cfg(feature = "build")]
 pub use parse::{parse, Parsed, UserLine};
 
-use crate::added::{Additions, Cursor, EntryView};
+use crate::added::{Additions, Cursor, EntryView, Freq};
 use crate::format::{cast, NONE};
 use crate::manifest::Manifest;
 use crate::{LayerErrorKind, LAYER_FORMAT, LAYER_SUBDIR};
@@ -161,7 +161,7 @@ impl<'a> Additions<'a> for UserDict<'a> {
         let entry = self.nodes.get(child as usize).map(|n| n[2]).filter(|&e| e != NONE).and_then(|e| {
             let e = e as usize;
             Some(EntryView {
-                freq: *self.freqs.get(e)?,
+                freq: Freq::from(*self.freqs.get(e)?),
                 stored_log_freq: Some(*self.log_freqs.get(e)?),
                 tag: self.tags.get(e).and_then(|&t| string_at(self.tag_offsets, self.tag_bytes, t as usize)),
             })
@@ -183,8 +183,8 @@ impl<'a> Additions<'a> for UserDict<'a> {
         false
     }
 
-    fn total(self) -> u64 {
-        self.total
+    fn total(self) -> Freq {
+        self.total.into()
     }
 
     fn log_total(self) -> f64 {

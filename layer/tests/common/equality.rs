@@ -36,7 +36,7 @@ pub fn request(op: &str, hmm: Option<bool>, text: &str, words: &[UserWord]) -> V
 fn ours(tokenizer: &Tokenizer, op: &str, hmm: Option<bool>, text: &str, words: &[UserWord]) -> Value {
     let mut added = tokenizer.added_words();
     for (word, freq, tag) in words {
-        tokenizer.add_word(&mut added, word, *freq, tag.as_deref());
+        tokenizer.add_word(&mut added, word, *freq, tag.as_deref()).expect("within the total");
     }
     let t = tokenizer.lexicon_with(&added);
     let hmm = hmm.unwrap_or(true);

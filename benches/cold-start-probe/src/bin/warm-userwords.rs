@@ -31,7 +31,7 @@ fn main() {
             "load" => 0,
             "without" => tokenizer.cut(&text, toolbox_layer::Mode::Default, true).len(),
             "with" | "with-freq" => {
-                let added = tokenizer.request_words(&words);
+                let added = tokenizer.request_words(&words).expect("the words fit jieba's total");
                 tokenizer.lexicon_with(&added).cut(&text, toolbox_layer::Mode::Default, true).len()
             }
             other => {

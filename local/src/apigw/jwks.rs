@@ -8,8 +8,11 @@ use std::path::Path;
 use jsonwebtoken::DecodingKey;
 use serde_json::Value;
 
-/// A JWKS document is a few keys; more than this is not one.
-const MAX_JWKS_BYTES: u64 = 1024 * 1024;
+use crate::files;
+
+/// A JWKS document is a few keys (a Cognito pool's two are 1 KiB); more
+/// than 1 MiB is not one.
+pub const MAX_JWKS_BYTES: u64 = 1024 * 1024;
 
 /// The RSA signing keys of a JWKS document, by `kid`.
 pub struct Jwks {
@@ -24,11 +27,7 @@ impl std::fmt::Debug for Jwks {
 
 impl Jwks {
     pub fn load(path: &Path) -> Result<Jwks, String> {
-        let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
-        if size > MAX_JWKS_BYTES {
-            return Err(format!("{} is {size} bytes, too large for a JWKS document", path.display()));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = files::read_bounded(path, MAX_JWKS_BYTES)?;
         Jwks::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 

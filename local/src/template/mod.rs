@@ -13,6 +13,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::files;
+
 mod auth;
 mod intrinsics;
 pub mod yaml;
@@ -20,6 +22,11 @@ pub mod yaml;
 use auth::{rest_route, ApiAuth};
 pub use auth::{Authorizer, IdentitySource, JwtAuthorizer, RouteAuth};
 use intrinsics::Resolver;
+
+/// The largest template read: CloudFormation's quota for a template body
+/// from S3, 1 MB (51,200 bytes when sent inline). A SAM template's
+/// transform output must fit too, so a real one is far smaller.
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
 
 /// The account id used in ARNs and request contexts (AWS's documentation one).
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -167,7 +174,7 @@ impl Default for Context {
 
 impl Template {
     pub fn load(path: &Path, context: &Context) -> Result<Template, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = files::read_bounded(path, MAX_TEMPLATE_BYTES)?;
         Template::parse(&text, context).map_err(|e| format!("{}: {e}", path.display()))
     }
 

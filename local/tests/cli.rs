@@ -146,3 +146,41 @@ fn a_template_or_jwks_that_is_not_a_bounded_regular_file_is_refused_at_once() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn parameters_are_checked_as_cloudformation_checks_them() {
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let routes = |parameters: &[&str]| {
+        let mut args = vec!["routes", "--template", template];
+        for p in parameters {
+            args.extend(["--parameter", p]);
+        }
+        run(&args)
+    };
+    for (parameter, expected) in [
+        // A typo served every route open, with no word.
+        ("JwtIsuer=https://issuer.example", "--parameter JwtIsuer: the template has no parameter JwtIsuer"),
+        ("LogFormat=BOGUS", "parameter LogFormat: \"BOGUS\" is not one of its AllowedValues (JSON, Text)"),
+        ("JwtIssuer=http://issuer.example", "parameter JwtIssuer: \"http://issuer.example\" does not match its AllowedPattern ^$|^https://.+ (must be empty or an https:// issuer URL)"),
+        ("LayerShareAccountIds=123456789012,12345", "parameter LayerShareAccountIds: \"12345\" does not match its AllowedPattern"),
+        ("ThrottlingRateLimit=fast", "parameter ThrottlingRateLimit: \"fast\" is not a number (Type: Number)"),
+        ("ThrottlingBurstLimit=-1", "parameter ThrottlingBurstLimit: -1 is less than its MinValue 0"),
+    ] {
+        let (code, _, stderr) = routes(&[parameter]);
+        assert_eq!(code, 2, "{parameter}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{parameter}: {stderr}");
+        assert!(stderr.contains(expected), "{parameter}: {stderr} lacks {expected:?}");
+    }
+    // What scripts/serve, the tests, the benchmarks and tests/api pass.
+    let (code, _, stderr) = routes(&[
+        "ThrottlingRateLimit=1000000",
+        "ThrottlingBurstLimit=1000000",
+        "FunctionUrlAuthType=NONE",
+        "LogFormat=Text",
+        "ImageUrls=https://a.example/1.png https://b.example/2.png",
+        "JwtIssuer=https://issuer.example",
+        "JwtAudience=a,b",
+        "LayerShareAccountIds=123456789012,210987654321",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -17,6 +17,7 @@ use crate::files;
 
 mod auth;
 mod intrinsics;
+mod parameters;
 pub mod yaml;
 
 use auth::{rest_route, ApiAuth};
@@ -180,6 +181,7 @@ impl Template {
 
     pub fn parse(text: &str, context: &Context) -> Result<Template, String> {
         let doc = yaml::parse(text)?;
+        parameters::check(doc.get("Parameters"), &context.parameters)?;
         let resolver = Resolver::new(&doc, context);
         let resources = doc.get("Resources").and_then(Value::as_object).ok_or("the template has no Resources")?;
         let globals = doc.get("Globals").cloned().unwrap_or(Value::Null);

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -109,6 +110,32 @@ pub struct Route {
     pub throttle: Option<Throttle>,
     /// The authorizer its API's `Auth` and its event's `Auth` give it, if any.
     pub auth: Option<RouteAuth>,
+    /// How long API Gateway waits for the function before it answers the
+    /// client itself: the event's `TimeoutInMillis`, else 30 s (HTTP API) or
+    /// 29 s (REST API).
+    pub integration_timeout: Duration,
+}
+
+/// API Gateway's default integration timeouts, which are also an HTTP API's
+/// largest: "between 50 and 30,000 milliseconds for HTTP APIs", REST APIs
+/// 29,000 by default (raised by quota only for Regional ones).
+pub const HTTP_API_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+pub const REST_API_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
+/// A REST API's largest integration timeout once its quota is raised.
+const REST_API_MAX_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// An event's `TimeoutInMillis`, within API Gateway's bounds, else `default`.
+fn integration_timeout(props: &Value, default: Duration, max: Duration) -> Result<Duration, String> {
+    let Some(value) = props.get("TimeoutInMillis") else { return Ok(default) };
+    let millis = number(value).filter(|ms| ms.fract() == 0.0);
+    match millis.map(|ms| Duration::from_millis(ms as u64)) {
+        Some(timeout) if timeout >= Duration::from_millis(50) && timeout <= max => Ok(timeout),
+        _ => Err(format!(
+            "TimeoutInMillis {} is not a whole number of milliseconds from 50 to {}",
+            scalar_string(value),
+            max.as_millis()
+        )),
+    }
 }
 
 impl Route {
@@ -324,6 +351,12 @@ impl Template {
                             cors,
                             throttle: None,
                             auth: None,
+                            integration_timeout: integration_timeout(
+                                &event_props,
+                                HTTP_API_INTEGRATION_TIMEOUT,
+                                HTTP_API_INTEGRATION_TIMEOUT,
+                            )
+                            .map_err(|e| format!("{logical_id}: {event_id}: {e}"))?,
                         };
                         let own = api_setting(api, "RouteSettings", "/HttpApi/RouteSettings")?
                             .and_then(|all| all.get(route.route_key()).cloned());
@@ -360,6 +393,12 @@ impl Template {
                             // REST API MethodSettings throttling is not emulated (docs/local.md).
                             throttle: None,
                             auth,
+                            integration_timeout: integration_timeout(
+                                &event_props,
+                                REST_API_INTEGRATION_TIMEOUT,
+                                REST_API_MAX_INTEGRATION_TIMEOUT,
+                            )
+                            .map_err(|e| format!("{logical_id}: {event_id}: {e}"))?,
                         });
                     }
                     _ => {}
@@ -707,6 +746,28 @@ Resources:
         let t = Template::parse(text, &Context::default()).unwrap();
         assert_eq!(t.functions[0].environment["X"], "a+b");
         assert_eq!(t.functions[0].environment["Y"], "b");
+    }
+
+    #[test]
+    fn integration_timeouts_come_from_the_event_else_api_gateways_defaults() {
+        let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        \
+                    A: {Type: HttpApi, Properties: {Path: /a, Method: GET, TimeoutInMillis: 1500}}\n        \
+                    B: {Type: HttpApi, Properties: {Path: /b, Method: GET}}\n        \
+                    C: {Type: Api, Properties: {Path: /c, Method: GET}}\n";
+        let t = Template::parse(text, &Context::default()).unwrap();
+        let timeouts: Vec<_> = t.routes.iter().map(|r| (r.path.as_str(), r.integration_timeout)).collect();
+        assert_eq!(
+            timeouts,
+            [
+                ("/a", Duration::from_millis(1500)),
+                ("/b", HTTP_API_INTEGRATION_TIMEOUT),
+                ("/c", REST_API_INTEGRATION_TIMEOUT)
+            ]
+        );
+        for bad in ["30001", "49", "1.5", "soon"] {
+            let e = Template::parse(&text.replace("1500", bad), &Context::default()).unwrap_err();
+            assert!(e.contains("F: A: TimeoutInMillis") && e.contains("from 50 to 30000"), "{bad}: {e}");
+        }
     }
 
     #[test]

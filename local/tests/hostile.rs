@@ -249,8 +249,9 @@ fn a_stranger_hammering_the_runtime_api_neither_stalls_the_runner_nor_floods_the
     );
     assert!(refused > 0, "the strangers were never refused: {log}");
     // Before: 91 refusals/s, p50 320 ms here (4.2 s on the issue's
-    // machine); after: some 3,000 refusals/s, p50 5 ms.
-    assert!(p50 < Duration::from_millis(100), "ordinary requests slowed to p50 {p50:?} (max {max:?})");
+    // machine); after: some 3,000 refusals/s, p50 5 ms. The bound leaves
+    // room for a loaded machine; the log bound below is the strict one.
+    assert!(p50 < Duration::from_millis(250), "ordinary requests slowed to p50 {p50:?} (max {max:?})");
     // One line at the first refusal, then at most one every 10 s, and the
     // count at the end.
     assert!(refusal_lines <= 3, "{refusal_lines} log lines for {refused} refusals:\n{}", &log[..log.len().min(4000)]);

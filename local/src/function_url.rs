@@ -98,6 +98,8 @@ pub fn event(
         cors: None,
         throttle: None,
         auth: None,
+        // No API Gateway in front of a URL: only the event's shape is used.
+        integration_timeout: crate::template::HTTP_API_INTEGRATION_TIMEOUT,
     };
     let matched = Match { route: &route, index: 0, params: Vec::new() };
     let mut event = apigw::v2_event(req, &matched, request_id, now_ms);

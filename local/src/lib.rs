@@ -7,11 +7,12 @@
 //! instance's lifecycle, the Runtime API, REPORT lines); [`function_url`]
 //! serves function URLs under `/lambda-url/<function>/`; [`process`] is
 //! process control; [`http`] is the HTTP front tying them together;
-//! [`cli`] the command line; [`watch`] rebuilds and swaps on changes.
+//! [`cli`] the command line ([`files`] the files it names); [`watch`] rebuilds and swaps on changes.
 
 pub mod apigw;
 pub mod cli;
 mod commands;
+pub mod files;
 pub mod function_url;
 pub mod http;
 pub mod lambda;

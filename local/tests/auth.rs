@@ -107,7 +107,11 @@ fn claims(changes: Value) -> Value {
 }
 
 fn sign(key: &Key, kid: &str, claims: &Value) -> String {
-    let mut header = Header::new(Algorithm::RS256);
+    sign_with(Algorithm::RS256, key, kid, claims)
+}
+
+fn sign_with(alg: Algorithm, key: &Key, kid: &str, claims: &Value) -> String {
+    let mut header = Header::new(alg);
     header.kid = Some(kid.into());
     jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_der(&key.der)).unwrap()
 }
@@ -179,6 +183,27 @@ fn tokens_are_checked_as_api_gateway_does() {
     ];
     for (token, why) in &refused {
         assert_unauthorized(&get(&runner, "/guarded", Some(token)), why);
+    }
+}
+
+#[test]
+fn a_second_authorization_header_or_another_algorithm_is_refused() {
+    let keys = keys();
+    let runner = Runner::start(&template(), &["--jwks", keys.jwks.to_str().unwrap()]);
+    let good = format!("Bearer {}", good_token());
+    // API Gateway joins a repeated header with a comma, and the function
+    // gets "<valid token>,Bearer attacker-chosen": that, not the first
+    // value, is what the authorizer must check. It is no JWT.
+    for pair in [[good.as_str(), "Bearer attacker-chosen"], ["Bearer attacker-chosen", good.as_str()]] {
+        let twice = runner.request("GET", "/guarded", &[("Authorization", pair[0]), ("Authorization", pair[1])], b"");
+        assert_unauthorized(&twice, "not a valid JWT");
+    }
+    assert_eq!(runner.request("GET", "/guarded", &[("Authorization", &good)], b"").status, 200);
+    // k1's JWK says "alg": "RS256": the same key signing with another RSA
+    // algorithm is not accepted for it.
+    for alg in [Algorithm::RS512, Algorithm::PS256] {
+        let token = sign_with(alg, &keys.signing, "k1", &claims(json!({})));
+        assert_unauthorized(&get(&runner, "/guarded", Some(&token)), "the token's alg is not the one its key names");
     }
 }
 

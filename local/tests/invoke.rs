@@ -31,6 +31,21 @@ fn invoke_stdin(function: &str, event: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// `invoke hello --event PATH`.
+fn invoke_file(path: &std::path::Path) -> Output {
+    let b = built();
+    Command::new(env!("CARGO_BIN_EXE_toolbox-local"))
+        .current_dir(&b.repo)
+        .args(["invoke", "hello", "--quiet", "--bin-dir"])
+        .arg(&b.bin_dir)
+        .arg("--layer-dir")
+        .arg(&b.layer_dir)
+        .arg("--event")
+        .arg(path)
+        .output()
+        .unwrap()
+}
+
 /// `{"text": "aaa..."}` of exactly `size` bytes.
 fn event_of(size: usize) -> Vec<u8> {
     let overhead = br#"{"text": ""}"#.len();
@@ -80,4 +95,30 @@ fn invoke_reaps_its_bootstrap() {
     std::thread::sleep(Duration::from_millis(300));
     let zombies = zombie_children();
     assert!(zombies.is_empty(), "bootstraps left unreaped by toolbox-local invoke: {zombies:?}");
+}
+
+#[test]
+fn an_event_from_a_device_or_a_pipe_is_read_no_further_than_the_limit() {
+    // An endless device: 6 MB + 1 byte read, then Lambda's refusal.
+    let endless = invoke_file(std::path::Path::new("/dev/zero"));
+    assert!(!endless.status.success());
+    let error: Value = serde_json::from_slice(&endless.stdout).unwrap();
+    assert_eq!(error["errorType"], "RequestEntityTooLargeException");
+    // A FIFO is read like stdin (as `--event <(...)` gives one): once its
+    // writer has written the event.
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("invoke-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("event");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, br#"{"queryStringParameters": {"name": "fifo"}}"#).unwrap())
+    };
+    let piped = invoke_file(&fifo);
+    writer.join().unwrap();
+    assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stderr));
+    let answer: Value = serde_json::from_slice(&piped.stdout).unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use common::{wait_reports, Runner};
 use serde_json::{json, Value};
@@ -110,11 +111,13 @@ fn rest_api_v1_payload_and_response() {
 }
 
 #[test]
-fn timeout_kills_the_instance_with_504() {
+fn timeout_kills_the_instance_and_api_gateway_answers_a_function_error() {
     let runner = start();
+    // Lambda ends the invocation with an error (Sandbox.Timedout); API
+    // Gateway answers it like any function error.
     let slow = runner.get("/sleepy?ms=30000");
-    assert_eq!(slow.status, 504, "{}", runner.log());
-    assert_eq!(slow.json(), json!({"message": "Service Unavailable"}));
+    assert_eq!(slow.status, 502, "{}", runner.log());
+    assert_eq!(slow.json(), json!({"message": "Internal Server Error"}));
     assert!(runner.wait_for_log("[sleepy] "), "{}", runner.log());
     assert!(runner.wait_for_log("Task timed out after 1.00 seconds"), "{}", runner.log());
     assert!(runner.wait_for_log("Status: timeout"), "{}", runner.log());
@@ -123,6 +126,24 @@ fn timeout_kills_the_instance_with_504() {
     assert_eq!(fast.status, 200, "{}", runner.log());
     let (count, cold) = wait_reports(&runner, "sleepy", 2);
     assert_eq!((count, cold), (2, 2), "{}", runner.log());
+}
+
+#[test]
+fn past_the_integration_timeout_api_gateway_answers_and_the_invocation_goes_on() {
+    let runner = start();
+    // TimeoutInMillis: 1000 on both routes; the function's Timeout is 5 s.
+    let started = std::time::Instant::now();
+    let v2 = runner.get("/patient?ms=2500");
+    assert!(started.elapsed() < Duration::from_millis(2300), "answered after {:?}", started.elapsed());
+    assert_eq!((v2.status, v2.json()), (503, json!({"message": "Service Unavailable"})), "{}", runner.log());
+    assert!(runner.wait_for_log("integration timeout"), "{}", runner.log());
+    let v1 = runner.get("/v1/patient?ms=2500");
+    assert_eq!((v1.status, v1.json()), (504, json!({"message": "Endpoint request timed out"})));
+    // Lambda itself was not stopped: both invocations finish, without error.
+    let (count, _) = wait_reports(&runner, "sleepy", 2);
+    assert_eq!(count, 2, "{}", runner.log());
+    assert!(!runner.log().contains("Status: timeout"), "{}", runner.log());
+    assert_eq!(runner.get("/patient?ms=0").status, 200);
 }
 
 #[test]

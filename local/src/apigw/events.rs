@@ -168,6 +168,16 @@ pub fn v2_event(req: &HttpRequest, m: &Match<'_>, request_id: &str, now_ms: u128
     serde_json::to_value(event).expect("an event is plain data")
 }
 
+/// A repeated header's or query parameter's values as one, the way an
+/// event carries them (see [`joined`]); `None` when there is none.
+pub(super) fn joined_values<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut out: Option<String> = None;
+    for value in values {
+        joined(out.get_or_insert_with(String::new), value);
+    }
+    out
+}
+
 /// `value` appended to `existing`, comma-separated, as API Gateway joins repeats.
 fn joined(existing: &mut String, value: &str) {
     if !existing.is_empty() {

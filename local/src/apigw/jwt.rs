@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, Validation};
 use serde_json::{json, Map, Value};
 
-use super::events::query_pairs;
+use super::events::{joined_values, query_pairs};
 use super::jwks::Jwks;
 use super::{HttpRequest, HttpResponse};
 use crate::log;
@@ -91,10 +91,18 @@ fn check(auth: &RouteAuth, keys: Option<&Jwks>, req: &HttpRequest, now_s: f64) -
 }
 
 /// The token where the identity source points, without a `Bearer ` prefix.
+/// A repeated header or query parameter is its values joined with commas,
+/// as API Gateway joins them, and as the function gets it: judging the
+/// first value alone would pass `<valid token>,Bearer anything` through.
 fn token(source: &IdentitySource, req: &HttpRequest) -> Option<String> {
     let raw = match source {
-        IdentitySource::Header(name) => req.header(name).map(str::to_owned),
-        IdentitySource::Query(name) => query_pairs(&req.query).into_iter().find(|(k, _)| k == name).map(|(_, v)| v),
+        IdentitySource::Header(name) => {
+            joined_values(req.headers.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()))
+        }
+        IdentitySource::Query(name) => {
+            let pairs = query_pairs(&req.query);
+            joined_values(pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()))
+        }
     }?;
     let token = raw.strip_prefix("Bearer ").unwrap_or(&raw).trim();
     (!token.is_empty()).then(|| token.to_owned())
@@ -115,15 +123,18 @@ fn verify(token: &str, keys: &Jwks) -> Result<Map<String, Value>, Refusal> {
         .as_deref()
         .and_then(|kid| keys.key(kid))
         .ok_or(Refusal::InvalidToken("the token's kid matches none of the issuer's keys"))?;
-    let data =
-        jsonwebtoken::decode::<Map<String, Value>>(token, key, &signature_only(header.alg)).map_err(|e| {
-            match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                    Refusal::InvalidToken("the token's signature is invalid")
-                }
-                _ => Refusal::InvalidToken("the token is not a valid JWT"),
+    // A JWK naming its algorithm is used with that one only (RFC 7517 4.4).
+    if key.alg.is_some_and(|alg| alg != header.alg) {
+        return Err(Refusal::InvalidToken("the token's alg is not the one its key names"));
+    }
+    let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &signature_only(header.alg)).map_err(
+        |e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                Refusal::InvalidToken("the token's signature is invalid")
             }
-        })?;
+            _ => Refusal::InvalidToken("the token is not a valid JWT"),
+        },
+    )?;
     Ok(data.claims)
 }
 
@@ -375,6 +386,11 @@ mod tests {
         let query = IdentitySource::Query("access token".into());
         let req = request("GET", "/", "x=1&access%20token=Bearer%20t.u.v", &[], b"");
         assert_eq!(token(&query, &req).as_deref(), Some("t.u.v"));
+        // Repeats are judged as the event carries them: joined with commas.
+        let twice = request("GET", "/", "", &[("authorization", "Bearer a.b.c"), ("authorization", "Bearer x")], b"");
+        assert_eq!(token(&header, &twice).as_deref(), Some("a.b.c,Bearer x"));
+        let req = request("GET", "/", "access%20token=t.u.v&access%20token=w", &[], b"");
+        assert_eq!(token(&query, &req).as_deref(), Some("t.u.v,w"));
     }
 
     #[test]

@@ -90,9 +90,12 @@ impl HttpResponse {
         }
     }
 
-    pub fn timed_out(payload: Payload) -> HttpResponse {
+    /// No answer from the function within the route's integration timeout:
+    /// an HTTP API answers 503, a REST API 504 (its INTEGRATION_TIMEOUT
+    /// gateway response).
+    pub fn integration_timed_out(payload: Payload) -> HttpResponse {
         match payload {
-            Payload::V2 => HttpResponse::json_message(504, "Service Unavailable"),
+            Payload::V2 => HttpResponse::json_message(503, "Service Unavailable"),
             Payload::V1 => HttpResponse::json_message(504, "Endpoint request timed out"),
         }
     }
@@ -130,6 +133,7 @@ pub(crate) mod test_util {
             cors: None,
             throttle: None,
             auth: None,
+            integration_timeout: crate::template::HTTP_API_INTEGRATION_TIMEOUT,
         }
     }
 

@@ -6,6 +6,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::log::Sparse;
 use crate::template::Throttle;
 
 /// One route's bucket.
@@ -19,8 +20,8 @@ pub struct Bucket {
 struct State {
     tokens: f64,
     refilled: Instant,
-    /// When a refusal was last worth a log line.
-    logged: Option<Instant>,
+    /// Which refusals are worth a log line.
+    refusals: Sparse,
 }
 
 /// A route refusing requests is logged at most this often.
@@ -39,7 +40,14 @@ pub enum Admission {
 impl Bucket {
     /// A full bucket: a burst is admitted at once.
     pub fn new(limits: Throttle) -> Bucket {
-        Bucket { limits, state: Mutex::new(State { tokens: limits.burst, refilled: Instant::now(), logged: None }) }
+        Bucket {
+            limits,
+            state: Mutex::new(State {
+                tokens: limits.burst,
+                refilled: Instant::now(),
+                refusals: Sparse::new(LOG_EVERY),
+            }),
+        }
     }
 
     pub fn limits(&self) -> Throttle {
@@ -59,11 +67,7 @@ impl Bucket {
             state.tokens -= 1.0;
             Admission::Admitted
         } else {
-            let log = state.logged.is_none_or(|at| now.saturating_duration_since(at) >= LOG_EVERY);
-            if log {
-                state.logged = Some(now);
-            }
-            Admission::Refused { log }
+            Admission::Refused { log: state.refusals.occur(now).is_some() }
         }
     }
 }

@@ -135,9 +135,22 @@ impl App {
         if let Some(authorized) = &authorized {
             jwt::add_to_event(&mut event, route.payload, authorized);
         }
-        let response = match invoke(pool, event).await {
-            Ok(outcome) => outcome.http_answer(route.payload, &self.pools[route.function].function.name),
-            Err(too_large) => too_large,
+        let name = &self.pools[route.function].function.name;
+        let response = match invoke(pool, event, Some(route.integration_timeout)).await {
+            Ok(outcome) => outcome.http_answer(route.payload, name),
+            Err(Unanswered::TooLarge) => HttpResponse::too_large(),
+            Err(Unanswered::IntegrationTimeout) => {
+                let answer = HttpResponse::integration_timed_out(route.payload);
+                log::line(
+                    name,
+                    &format!(
+                        "integration timeout: no answer within {:.2} s (the route's TimeoutInMillis, else API Gateway's): {}; the invocation goes on",
+                        route.integration_timeout.as_secs_f64(),
+                        answer.status
+                    ),
+                );
+                answer
+            }
         };
         finish(route, &req, response, request_id)
     }
@@ -157,9 +170,10 @@ impl App {
         let request_id = util::uuid();
         let function_name = &pool.function.function_name;
         let mut response = match function_url::event(&req, function_name, &url, &request_id, util::now_ms()) {
-            Ok(event) => match invoke(pool, event).await {
+            // A URL waits as long as the function's own Timeout.
+            Ok(event) => match invoke(pool, event, None).await {
                 Ok(outcome) => outcome.http_answer(Payload::V2, name),
-                Err(too_large) => too_large,
+                Err(_) => HttpResponse::too_large(),
             },
             Err(refusal) => refusal,
         };
@@ -171,19 +185,34 @@ impl App {
     }
 }
 
-/// Runs `event` on `pool`, or answers 413 if Lambda would refuse its size.
-async fn invoke(pool: Arc<Pool>, event: serde_json::Value) -> Result<Outcome, HttpResponse> {
+/// Why API Gateway answers without the invocation's outcome.
+enum Unanswered {
+    /// Lambda would refuse the event's size (413).
+    TooLarge,
+    /// The integration timeout passed first.
+    IntegrationTimeout,
+}
+
+/// Runs `event` on `pool`, waiting at most `integration_timeout` for it.
+async fn invoke(
+    pool: Arc<Pool>,
+    event: serde_json::Value,
+    integration_timeout: Option<Duration>,
+) -> Result<Outcome, Unanswered> {
     let event = Bytes::from(event.to_string());
     if event.len() > MAX_EVENT_BYTES {
         log::line(&pool.function.name, "the event is larger than Lambda's 6 MB invocation limit: 413");
-        return Err(HttpResponse::too_large());
+        return Err(Unanswered::TooLarge);
     }
-    // Its own task: a client hanging up must not cancel the invocation
-    // (or kill the instance running it).
-    Ok(match tokio::spawn(async move { pool.invoke(event).await }).await {
-        Ok(outcome) => outcome,
-        Err(_) => Outcome::Crashed("the runner's invocation task failed".into()),
-    })
+    // Its own task: neither a client hanging up nor the integration timeout
+    // cancels the invocation (or kills the instance running it), as API
+    // Gateway giving up does not stop Lambda.
+    let invocation = tokio::spawn(async move { pool.invoke(event).await });
+    let finished = match integration_timeout {
+        Some(limit) => tokio::time::timeout(limit, invocation).await.map_err(|_| Unanswered::IntegrationTimeout)?,
+        None => invocation.await,
+    };
+    Ok(finished.unwrap_or_else(|_| Outcome::Crashed("the runner's invocation task failed".into())))
 }
 
 /// The header API Gateway names its request id in: HTTP APIs', REST APIs'.

@@ -58,7 +58,7 @@ impl Instance {
     /// failure (logged, with Lambda's INIT_REPORT line).
     pub async fn start(launch: Launch<'_>) -> Result<(Instance, Duration), Outcome> {
         let label = launch.function.name.as_str();
-        let api = match RuntimeApi::start().await {
+        let api = match RuntimeApi::start(label).await {
             Ok(api) => api,
             Err(e) => {
                 let message = format!("cannot start the Runtime API: {e}");

@@ -91,9 +91,12 @@ impl Outcome {
                     HttpResponse::bad_gateway(payload)
                 }
             },
-            Outcome::Timeout => HttpResponse::timed_out(payload),
             Outcome::Throttled => HttpResponse::throttled(),
-            Outcome::FunctionError(_)
+            // Lambda ends a timed-out invocation with an error
+            // (Sandbox.Timedout): API Gateway answers it as any function
+            // error. Its own timeout is the integration's (http::server).
+            Outcome::Timeout
+            | Outcome::FunctionError(_)
             | Outcome::OutOfMemory
             | Outcome::Crashed(_)
             | Outcome::InitError(_)
@@ -109,8 +112,8 @@ mod tests {
     #[test]
     fn failures_map_to_api_gateways_answers() {
         let cases = [
-            (Outcome::Timeout, Payload::V2, 504, "Service Unavailable"),
-            (Outcome::Timeout, Payload::V1, 504, "Endpoint request timed out"),
+            (Outcome::Timeout, Payload::V2, 502, "Internal Server Error"),
+            (Outcome::Timeout, Payload::V1, 502, "Internal server error"),
             (Outcome::Throttled, Payload::V2, 429, "Too Many Requests"),
             (Outcome::OutOfMemory, Payload::V2, 502, "Internal Server Error"),
             (Outcome::Crashed("exit status 3".into()), Payload::V1, 502, "Internal server error"),

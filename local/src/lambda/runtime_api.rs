@@ -20,11 +20,12 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch, Mutex as AsyncMutex};
+use tokio::sync::{mpsc, watch, Mutex as AsyncMutex, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::peer;
 use crate::http::body;
+use crate::log::{self, Sparse};
 
 /// Largest response or error a function may post: Lambda's limit for a
 /// synchronous invocation's response, 6 MiB + 100 bytes. Lambda's own error
@@ -40,6 +41,18 @@ const POST_TIMEOUT: Duration = Duration::from_secs(900);
 /// How long a connection waits for the instance's pid to be known (it is
 /// set right after the spawn, before the instance can have connected).
 const OWNER_WAIT: Duration = Duration::from_secs(10);
+
+/// At most this many refused connections are answered (403) at a time;
+/// past it a stranger's connection is closed without a word.
+const REFUSALS_IN_FLIGHT: usize = 16;
+
+/// Refused connections are logged at most this often (as the throttle's
+/// refusals are).
+const REFUSALS_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// How long the accept loop pauses after a failed accept (no descriptor
+/// left) before it tries again.
+const ACCEPT_RETRY: Duration = Duration::from_millis(50);
 
 /// One event handed to the bootstrap by `/invocation/next`.
 #[derive(Debug)]
@@ -100,10 +113,11 @@ impl Drop for RuntimeApi {
 }
 
 impl RuntimeApi {
-    /// The Runtime API of one instance: serves only the process named by
-    /// [`RuntimeApi::set_owner`].
-    pub async fn start() -> std::io::Result<RuntimeApi> {
-        RuntimeApi::start_with(true).await
+    /// The Runtime API of one instance of function `label`: serves only the
+    /// process named by [`RuntimeApi::set_owner`]; refusals are logged
+    /// under `label`.
+    pub async fn start(label: &str) -> std::io::Result<RuntimeApi> {
+        RuntimeApi::start_with(Some(Refusals::new(label))).await
     }
 
     /// A Runtime API that serves any local process, for test doubles and
@@ -111,10 +125,10 @@ impl RuntimeApi {
     /// `/usr/bin/time`), where the pid that connects is not the one spawned.
     /// The emulator never uses it.
     pub async fn start_for_any_process() -> std::io::Result<RuntimeApi> {
-        RuntimeApi::start_with(false).await
+        RuntimeApi::start_with(None).await
     }
 
-    async fn start_with(owner_only: bool) -> std::io::Result<RuntimeApi> {
+    async fn start_with(refusals: Option<Refusals>) -> std::io::Result<RuntimeApi> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let (events_tx, events) = mpsc::unbounded_channel();
@@ -124,28 +138,46 @@ impl RuntimeApi {
             invocations: AsyncMutex::new(invocations_rx),
             current: Mutex::new(None),
         });
-        let (owner, owner_rx) = watch::channel(None);
+        let (owner, mut owner_rx) = watch::channel(None);
+        let refusing = Arc::new(Semaphore::new(REFUSALS_IN_FLIGHT));
+        // Dropped with the task (the instance's end): its last count logged.
+        let guard = refusals;
         let task = tokio::spawn(async move {
             let mut connections = tokio::task::JoinSet::new();
             loop {
-                let Ok((stream, client)) = listener.accept().await else { continue };
+                let (stream, client) = match listener.accept().await {
+                    Ok(accepted) => accepted,
+                    Err(_) => {
+                        // Out of descriptors, most likely: try again soon, not in a busy loop.
+                        tokio::time::sleep(ACCEPT_RETRY).await;
+                        continue;
+                    }
+                };
+                while connections.try_join_next().is_some() {}
+                // One check at a time, in this loop: a flood of strangers
+                // waits in the listen backlog, not as tasks and descriptors.
+                if let Some(refusals) = &guard {
+                    if !made_by_owner(&mut owner_rx, client, addr).await {
+                        refusals.count(client);
+                        // Known strangers: the polite 403 for a few at a time,
+                        // the rest just closed.
+                        if let Ok(permit) = refusing.clone().try_acquire_owned() {
+                            connections.spawn(async move {
+                                refuse(stream).await;
+                                drop(permit);
+                            });
+                        }
+                        continue;
+                    }
+                }
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
-                let mut owner = owner_rx.clone();
                 connections.spawn(async move {
-                    if owner_only && !made_by_owner(&mut owner, client, addr).await {
-                        let _ = shared.events.send(ApiEvent::Garbage(format!(
-                            "refused a connection from {client}: not made by the instance's process"
-                        )));
-                        refuse(stream).await;
-                        return;
-                    }
                     let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
-                while connections.try_join_next().is_some() {}
             }
         });
         Ok(RuntimeApi { addr, invocations, events, owner, task })
@@ -158,13 +190,54 @@ impl RuntimeApi {
 }
 
 /// Whether the connection from `client` was made by the owner process (waiting
-/// for its pid to be known, which it is right after the spawn).
+/// for its pid to be known, which it is right after the spawn). The lookup
+/// reads `/proc` and asks the kernel: blocking work, done off the runner's
+/// thread.
 async fn made_by_owner(owner: &mut watch::Receiver<Option<i32>>, client: SocketAddr, listener: SocketAddr) -> bool {
     let pid = match tokio::time::timeout(OWNER_WAIT, owner.wait_for(Option::is_some)).await {
         Ok(Ok(pid)) => *pid,
         _ => None,
     };
-    pid.is_some_and(|pid| peer::connected_by(pid, client, listener))
+    let Some(pid) = pid else { return false };
+    tokio::task::spawn_blocking(move || peer::connected_by(pid, client, listener)).await.unwrap_or(false)
+}
+
+/// The connections refused from other processes, logged as they happen:
+/// the first, then at most one line every [`REFUSALS_LOG_EVERY`] with how
+/// many more there were, and what is left untold when the instance ends.
+struct Refusals {
+    label: String,
+    log: Mutex<Sparse>,
+}
+
+impl Refusals {
+    fn new(label: &str) -> Refusals {
+        Refusals { label: label.to_owned(), log: Mutex::new(Sparse::new(REFUSALS_LOG_EVERY)) }
+    }
+
+    fn count(&self, client: SocketAddr) {
+        let Some(unlogged) = self.log.lock().expect("poisoned").occur(Instant::now()) else { return };
+        let mut line =
+            format!("bad Runtime API call: refused a connection from {client}: not made by the instance's process");
+        if unlogged > 0 {
+            line.push_str(&format!(" ({unlogged} more refused since the last such line)"));
+        }
+        log::line(&self.label, &line);
+    }
+}
+
+impl Drop for Refusals {
+    fn drop(&mut self) {
+        let unlogged = self.log.get_mut().map(Sparse::take_unlogged).unwrap_or(0);
+        if unlogged > 0 {
+            log::line(
+                &self.label,
+                &format!(
+                    "bad Runtime API call: {unlogged} more connections refused, not made by the instance's process"
+                ),
+            );
+        }
+    }
 }
 
 /// A 403 for a connection from any other process, written without reading

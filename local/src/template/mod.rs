@@ -10,16 +10,25 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::files;
+
 mod auth;
 mod intrinsics;
+mod parameters;
 pub mod yaml;
 
 use auth::{rest_route, ApiAuth};
 pub use auth::{Authorizer, IdentitySource, JwtAuthorizer, RouteAuth};
 use intrinsics::Resolver;
+
+/// The largest template read: CloudFormation's quota for a template body
+/// from S3, 1 MB (51,200 bytes when sent inline). A SAM template's
+/// transform output must fit too, so a real one is far smaller.
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
 
 /// The account id used in ARNs and request contexts (AWS's documentation one).
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -101,6 +110,32 @@ pub struct Route {
     pub throttle: Option<Throttle>,
     /// The authorizer its API's `Auth` and its event's `Auth` give it, if any.
     pub auth: Option<RouteAuth>,
+    /// How long API Gateway waits for the function before it answers the
+    /// client itself: the event's `TimeoutInMillis`, else 30 s (HTTP API) or
+    /// 29 s (REST API).
+    pub integration_timeout: Duration,
+}
+
+/// API Gateway's default integration timeouts, which are also an HTTP API's
+/// largest: "between 50 and 30,000 milliseconds for HTTP APIs", REST APIs
+/// 29,000 by default (raised by quota only for Regional ones).
+pub const HTTP_API_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+pub const REST_API_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
+/// A REST API's largest integration timeout once its quota is raised.
+const REST_API_MAX_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// An event's `TimeoutInMillis`, within API Gateway's bounds, else `default`.
+fn integration_timeout(props: &Value, default: Duration, max: Duration) -> Result<Duration, String> {
+    let Some(value) = props.get("TimeoutInMillis") else { return Ok(default) };
+    let millis = number(value).filter(|ms| ms.fract() == 0.0);
+    match millis.map(|ms| Duration::from_millis(ms as u64)) {
+        Some(timeout) if timeout >= Duration::from_millis(50) && timeout <= max => Ok(timeout),
+        _ => Err(format!(
+            "TimeoutInMillis {} is not a whole number of milliseconds from 50 to {}",
+            scalar_string(value),
+            max.as_millis()
+        )),
+    }
 }
 
 impl Route {
@@ -167,12 +202,13 @@ impl Default for Context {
 
 impl Template {
     pub fn load(path: &Path, context: &Context) -> Result<Template, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = files::read_bounded(path, MAX_TEMPLATE_BYTES)?;
         Template::parse(&text, context).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     pub fn parse(text: &str, context: &Context) -> Result<Template, String> {
         let doc = yaml::parse(text)?;
+        parameters::check(doc.get("Parameters"), &context.parameters)?;
         let resolver = Resolver::new(&doc, context);
         let resources = doc.get("Resources").and_then(Value::as_object).ok_or("the template has no Resources")?;
         let globals = doc.get("Globals").cloned().unwrap_or(Value::Null);
@@ -315,6 +351,12 @@ impl Template {
                             cors,
                             throttle: None,
                             auth: None,
+                            integration_timeout: integration_timeout(
+                                &event_props,
+                                HTTP_API_INTEGRATION_TIMEOUT,
+                                HTTP_API_INTEGRATION_TIMEOUT,
+                            )
+                            .map_err(|e| format!("{logical_id}: {event_id}: {e}"))?,
                         };
                         let own = api_setting(api, "RouteSettings", "/HttpApi/RouteSettings")?
                             .and_then(|all| all.get(route.route_key()).cloned());
@@ -351,6 +393,12 @@ impl Template {
                             // REST API MethodSettings throttling is not emulated (docs/local.md).
                             throttle: None,
                             auth,
+                            integration_timeout: integration_timeout(
+                                &event_props,
+                                REST_API_INTEGRATION_TIMEOUT,
+                                REST_API_MAX_INTEGRATION_TIMEOUT,
+                            )
+                            .map_err(|e| format!("{logical_id}: {event_id}: {e}"))?,
                         });
                     }
                     _ => {}
@@ -698,6 +746,28 @@ Resources:
         let t = Template::parse(text, &Context::default()).unwrap();
         assert_eq!(t.functions[0].environment["X"], "a+b");
         assert_eq!(t.functions[0].environment["Y"], "b");
+    }
+
+    #[test]
+    fn integration_timeouts_come_from_the_event_else_api_gateways_defaults() {
+        let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        \
+                    A: {Type: HttpApi, Properties: {Path: /a, Method: GET, TimeoutInMillis: 1500}}\n        \
+                    B: {Type: HttpApi, Properties: {Path: /b, Method: GET}}\n        \
+                    C: {Type: Api, Properties: {Path: /c, Method: GET}}\n";
+        let t = Template::parse(text, &Context::default()).unwrap();
+        let timeouts: Vec<_> = t.routes.iter().map(|r| (r.path.as_str(), r.integration_timeout)).collect();
+        assert_eq!(
+            timeouts,
+            [
+                ("/a", Duration::from_millis(1500)),
+                ("/b", HTTP_API_INTEGRATION_TIMEOUT),
+                ("/c", REST_API_INTEGRATION_TIMEOUT)
+            ]
+        );
+        for bad in ["30001", "49", "1.5", "soon"] {
+            let e = Template::parse(&text.replace("1500", bad), &Context::default()).unwrap_err();
+            assert!(e.contains("F: A: TimeoutInMillis") && e.contains("from 50 to 30000"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Sleeps `ms` milliseconds (query string or event field, default 60000) and
-//! answers: past the function's Timeout it must be killed with a 504.
+//! answers: past the function's Timeout it must be killed (a 502), past a
+//! route's shorter integration timeout answered 503/504 and left running.
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -3,7 +3,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::manifest::{FileEntry, Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
-use crate::{LAYER_FORMAT, LAYER_NAME, LAYER_SEMVER, LAYER_SUBDIR};
+use crate::{Dictionary, LAYER_FORMAT, LAYER_SEMVER};
 
 #[derive(Debug)]
 pub struct AssembleError(pub String);
@@ -27,7 +27,14 @@ impl std::error::Error for AssembleError {}
 /// Only the layer's own files are written and they depend only on the
 /// sources, so two runs over the same `dict/` produce identical trees.
 pub fn assemble(dict_dir: &Path, out_dir: &Path) -> Result<Manifest, AssembleError> {
-    let sources = crate::compile::Sources::read(dict_dir).map_err(AssembleError)?;
+    assemble_dictionary(dict_dir, Dictionary::Default, out_dir)
+}
+
+/// [`assemble`] for `dictionary`: its layer's tree under
+/// `out_dir/<its subdir>/` (`toolbox-big/` for the big one), from its own
+/// sources in `dict_dir` and the HMMs every dictionary shares.
+pub fn assemble_dictionary(dict_dir: &Path, dictionary: Dictionary, out_dir: &Path) -> Result<Manifest, AssembleError> {
+    let sources = crate::compile::Sources::read_for(dict_dir, dictionary).map_err(AssembleError)?;
     // Parse every source now, once, not at every cold start.
     let compiled = crate::compile::compile(&sources)
         .map_err(|e| AssembleError(format!("{}: cannot compile the layer: {e}", dict_dir.display())))?;
@@ -37,14 +44,14 @@ pub fn assemble(dict_dir: &Path, out_dir: &Path) -> Result<Manifest, AssembleErr
     files.insert(DICT_FILE.to_string(), FileEntry::describe(&dict, true));
     files.insert(COMPILED_DICT_FILE.to_string(), FileEntry::describe(&compiled, false));
     let manifest = Manifest {
-        name: LAYER_NAME.to_string(),
+        name: dictionary.layer_name().to_string(),
         format: LAYER_FORMAT,
         version: format!("{LAYER_SEMVER}+{:08x}", content_hash(&files)),
         files,
         built_for: None,
     };
 
-    let root = out_dir.join(LAYER_SUBDIR);
+    let root = dictionary.root(out_dir);
     if root.exists() {
         std::fs::remove_dir_all(&root).map_err(|e| io_error(&root, e))?;
     }

@@ -19,6 +19,8 @@ mod assemble;
 mod compile;
 mod cut;
 mod dict;
+mod dictionaries;
+mod dictionary;
 mod finalseg;
 pub mod format;
 pub mod keywords;
@@ -32,9 +34,11 @@ pub mod userdict;
 
 pub use added::{AddedWords, Freq, FreqOverflow};
 #[cfg(feature = "build")]
-pub use assemble::{assemble, AssembleError};
+pub use assemble::{assemble, assemble_dictionary, AssembleError};
 #[cfg(feature = "build")]
 pub use compile::{compile, Sources};
+pub use dictionaries::Dictionaries;
+pub use dictionary::{Dictionary, DICTIONARY_ENV};
 pub use keywords::{Keyword, KeywordOptions, Method, StopWords, TagSet, MAX_ALLOW_POS, MAX_STOP_WORDS};
 pub use lexicon::Lexicon;
 pub use location::{layer_dir, LAYER_DIR_ENV, LAYER_SUBDIR};
@@ -47,6 +51,8 @@ pub use tokenizer::{LayerError, LayerErrorKind, Mode, Tag, Tagged, Token, Tokeni
 
 /// The layer's name, as published and as written in its manifest.
 pub const LAYER_NAME: &str = "toolbox-jieba";
+/// The big dictionary's layer ([`Dictionary::Big`]).
+pub const BIG_LAYER_NAME: &str = "toolbox-jieba-big";
 
 /// The on-disk format a function built from this crate can read. A layer whose
 /// manifest names another format is refused at init, by name.

@@ -9,7 +9,7 @@ use crate::dict::Dict;
 use crate::format::Header;
 use crate::lexicon::Lexicon;
 use crate::manifest::{Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
-use crate::{layer_dir, LAYER_FORMAT, LAYER_NAME, LAYER_SEMVER, LAYER_SUBDIR};
+use crate::{layer_dir, Dictionary, LAYER_FORMAT, LAYER_SEMVER};
 
 /// What is wrong with a layer; each kind is reported as its own Lambda
 /// init error type ([`LayerErrorKind::error_type`]), so a dashboard or an
@@ -27,6 +27,9 @@ pub enum LayerErrorKind {
     /// manifest that does not parse or lists no dictionary, a truncated or
     /// malformed dictionary.
     Corrupt,
+    /// The function's settings name a dictionary that does not exist
+    /// (`TOOLBOX_DICTIONARY`).
+    Misconfigured,
 }
 
 impl LayerErrorKind {
@@ -36,6 +39,7 @@ impl LayerErrorKind {
             LayerErrorKind::Missing => "Layer.Missing",
             LayerErrorKind::VersionMismatch => "Layer.VersionMismatch",
             LayerErrorKind::Corrupt => "Layer.Corrupt",
+            LayerErrorKind::Misconfigured => "Layer.Misconfigured",
         }
     }
 }
@@ -45,6 +49,8 @@ impl LayerErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerError {
     pub kind: LayerErrorKind,
+    /// The dictionary whose layer it is.
+    pub dictionary: Dictionary,
     pub path: PathBuf,
     pub problem: String,
 }
@@ -60,10 +66,12 @@ impl fmt::Display for LayerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: {} (this function needs the {LAYER_NAME} layer, format {LAYER_FORMAT}, version {LAYER_SEMVER}; \
-             attach it, or point TOOLBOX_LAYER_DIR at a directory holding {LAYER_SUBDIR}/{MANIFEST_FILE})",
+            "{}: {} (this function needs the {} layer, format {LAYER_FORMAT}, version {LAYER_SEMVER}; \
+             attach it, or point TOOLBOX_LAYER_DIR at a directory holding {}/{MANIFEST_FILE})",
             self.path.display(),
-            self.problem
+            self.problem,
+            self.dictionary.layer_name(),
+            self.dictionary.subdir(),
         )
     }
 }
@@ -142,6 +150,7 @@ pub struct Tokenizer {
     file: memmap2::Mmap,
     header: Header,
     version: String,
+    dictionary: Dictionary,
     /// The user layer's dictionary, if one is attached.
     user: Option<crate::userdict::Loaded>,
 }
@@ -163,11 +172,21 @@ impl Tokenizer {
     /// dictionary itself is not read, so this costs a few pages whatever its
     /// size; [`Tokenizer::verify`] checks the whole file.
     pub fn load(layer_dir: &Path) -> Result<Tokenizer, LayerError> {
-        let root = layer_dir.join(LAYER_SUBDIR);
+        Tokenizer::load_dictionary(layer_dir, Dictionary::Default)
+    }
+
+    /// [`Tokenizer::load`] for `dictionary`'s layer, under `layer_dir/<its subdir>/`,
+    /// with the user layer built for it, if one is attached.
+    pub fn load_dictionary(layer_dir: &Path, dictionary: Dictionary) -> Result<Tokenizer, LayerError> {
+        let root = dictionary.root(layer_dir);
         let manifest_path = root.join(MANIFEST_FILE);
         use LayerErrorKind::{Corrupt, Missing, VersionMismatch};
-        let error =
-            |kind: LayerErrorKind, path: &Path, problem: String| LayerError { kind, path: path.to_path_buf(), problem };
+        let error = |kind: LayerErrorKind, path: &Path, problem: String| LayerError {
+            kind,
+            dictionary,
+            path: path.to_path_buf(),
+            problem,
+        };
         // Past the manifest, a file the manifest promises that is not right is damage.
         let fail = |path: &Path, problem: String| error(Corrupt, path, problem);
 
@@ -182,7 +201,7 @@ impl Tokenizer {
             Err(e) => return Err(fail(&manifest_path, format!("cannot read the layer manifest: {e}"))),
         }
         let manifest = Manifest::read(&manifest_path).map_err(|e| fail(&manifest_path, e))?;
-        if manifest.name != LAYER_NAME || manifest.format != LAYER_FORMAT {
+        if manifest.name != dictionary.layer_name() || manifest.format != LAYER_FORMAT {
             return Err(error(
                 VersionMismatch,
                 &manifest_path,
@@ -237,9 +256,10 @@ impl Tokenizer {
                 ),
             ));
         }
-        let mut tokenizer = Tokenizer { file, header, version: manifest.version, user: None };
-        tokenizer.user = crate::userdict::load(layer_dir, tokenizer.built_for(), &tokenizer.version)
-            .map_err(|(kind, path, problem)| error(kind, &path, problem))?;
+        let mut tokenizer = Tokenizer { file, header, version: manifest.version, dictionary, user: None };
+        tokenizer.user =
+            crate::userdict::load(&root, dictionary.layer_name(), tokenizer.built_for(), &tokenizer.version)
+                .map_err(|(kind, path, problem)| error(kind, &path, problem))?;
         Ok(tokenizer)
     }
 
@@ -252,6 +272,11 @@ impl Tokenizer {
     /// The loaded layer's content version (`<semver>+<hash>`).
     pub fn layer_version(&self) -> &str {
         &self.version
+    }
+
+    /// Which dictionary this is.
+    pub fn dictionary(&self) -> Dictionary {
+        self.dictionary
     }
 
     /// The attached user layer's content version, if one is attached.

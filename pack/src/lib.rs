@@ -8,6 +8,7 @@ pub mod zip;
 use std::path::{Path, PathBuf};
 
 use glibc::GlibcVersion;
+use toolbox_layer::Dictionary;
 use zip::Entry;
 
 /// The glibc of the `provided.al2023` runtime.
@@ -15,6 +16,20 @@ pub const AL2023_GLIBC: &str = "2.34";
 
 /// The layer zip's file name under the output directory.
 pub const LAYER_ZIP: &str = "toolbox-jieba.zip";
+
+/// A dictionary's layer zip: `toolbox-jieba.zip`, `toolbox-jieba-big.zip`.
+pub fn layer_zip(dictionary: Dictionary) -> String {
+    format!("{}.zip", dictionary.layer_name())
+}
+
+/// A user layer's zip: `toolbox-userdict.zip`, or `toolbox-userdict-big.zip`
+/// for one built against the big dictionary.
+pub fn user_layer_zip(dictionary: Dictionary) -> String {
+    match dictionary {
+        Dictionary::Default => USER_LAYER_ZIP.to_string(),
+        Dictionary::Big => "toolbox-userdict-big.zip".to_string(),
+    }
+}
 
 /// What [`build_layer`] produced.
 #[derive(Debug)]
@@ -27,13 +42,16 @@ pub struct LayerBuild {
     pub zip_bytes: u64,
 }
 
-/// Writes `<out>/opt/` from `dict_dir` (via [`toolbox_layer::assemble`]) and
-/// zips it into `<out>/toolbox-jieba.zip`. The tree is assembled from scratch
-/// in a staging directory, so nothing stale ends up in the zip and a failed
-/// build leaves the previous `<out>/opt` as it was.
-pub fn build_layer(dict_dir: &Path, out: &Path) -> Result<LayerBuild, String> {
-    build_tree(out, LAYER_ZIP, |staging| {
-        toolbox_layer::assemble(dict_dir, staging).map(|manifest| manifest.version).map_err(|e| e.to_string())
+/// Writes `<out>/opt/` from `dict_dir` (via [`toolbox_layer::assemble_dictionary`])
+/// and zips it into `<out>/toolbox-jieba.zip` (`toolbox-jieba-big.zip` for
+/// the big dictionary). The tree is assembled from scratch in a staging
+/// directory, so nothing stale ends up in the zip and a failed build leaves
+/// the previous `<out>/opt` as it was.
+pub fn build_layer(dict_dir: &Path, dictionary: Dictionary, out: &Path) -> Result<LayerBuild, String> {
+    build_tree(out, &layer_zip(dictionary), |staging| {
+        toolbox_layer::assemble_dictionary(dict_dir, dictionary, staging)
+            .map(|manifest| manifest.version)
+            .map_err(|e| e.to_string())
     })
 }
 
@@ -49,19 +67,25 @@ pub struct UserLayerBuild {
     pub warnings: Vec<String>,
 }
 
-/// Writes `<out>/opt/` (its files under `toolbox/userdict/`) from the user
-/// dictionary `files`, replayed in order over the main layer found in
+/// Writes `<out>/opt/` (its files under `toolbox/userdict/`, or
+/// `toolbox-big/userdict/` for the big dictionary) from the user dictionary
+/// `files`, replayed in order over `dictionary`'s layer found in
 /// `main_layer_dir` (the directory standing for `/opt`), and zips it into
-/// `<out>/toolbox-userdict.zip`, as [`build_layer`] does.
-pub fn build_user_layer(main_layer_dir: &Path, files: &[PathBuf], out: &Path) -> Result<UserLayerBuild, String> {
-    let main = toolbox_layer::Tokenizer::load(main_layer_dir).map_err(|e| e.to_string())?;
+/// `<out>/toolbox-userdict.zip` (`toolbox-userdict-big.zip`), as [`build_layer`] does.
+pub fn build_user_layer(
+    main_layer_dir: &Path,
+    dictionary: Dictionary,
+    files: &[PathBuf],
+    out: &Path,
+) -> Result<UserLayerBuild, String> {
+    let main = toolbox_layer::Tokenizer::load_dictionary(main_layer_dir, dictionary).map_err(|e| e.to_string())?;
     let mut contents = Vec::with_capacity(files.len());
     for file in files {
         let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         contents.push((file.display().to_string(), bytes));
     }
     let mut compiled = None;
-    let layer = build_tree(out, USER_LAYER_ZIP, |staging| {
+    let layer = build_tree(out, &user_layer_zip(dictionary), |staging| {
         let (manifest, built) = toolbox_layer::userdict::assemble(&main, &contents, staging)?;
         compiled = Some(built);
         Ok(manifest.version)

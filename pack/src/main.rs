@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use toolbox_layer::Dictionary;
 use toolbox_pack::glibc::GlibcVersion;
 use toolbox_pack::{build_layer, build_user_layer, check_glibc_file, package_function, zip, AL2023_GLIBC};
 
@@ -14,14 +15,16 @@ usage:
       --list also prints every needed library and symbol version
   toolbox-pack function --binary FILE --out DIR [--max-glibc 2.34]
       check FILE, install it as DIR/bootstrap (0755), write DIR/bootstrap.zip
-  toolbox-pack layer [--dict DIR] [--out DIR]
-      write OUT/opt/ from DICT (defaults dict, target/layer), zip it into
-      OUT/toolbox-jieba.zip; the last stdout line is the zip's path
-  toolbox-pack user-layer [--layer DIR] [--out DIR] FILE...
+  toolbox-pack layer [--dict DIR] [--dictionary default|big] [--out DIR]
+      write OUT/opt/ from DICT (defaults dict, target/layer; target/layer-big
+      for big), zip it into OUT/toolbox-jieba.zip (toolbox-jieba-big.zip);
+      the last stdout line is the zip's path
+  toolbox-pack user-layer [--layer DIR] [--dictionary default|big] [--out DIR] FILE...
       compile jieba user dictionaries (load_userdict format), in order, over
-      the main layer in LAYER (default target/layer/opt) into OUT/opt/
-      (default target/user-layer) and OUT/toolbox-userdict.zip; the last
-      stdout line is the zip's path
+      that dictionary's layer in LAYER (default target/layer/opt, or
+      target/layer-big/opt for big) into OUT/opt/ (default target/user-layer,
+      or target/user-layer-big) and OUT/toolbox-userdict.zip
+      (toolbox-userdict-big.zip); the last stdout line is the zip's path
   toolbox-pack zip --out FILE DIR
       reproducible zip of every file under DIR (paths relative to DIR)";
 
@@ -110,6 +113,13 @@ impl Args {
         self.get(name).ok_or_else(|| Failure::Usage(format!("--{name} is required")))
     }
 
+    /// `--dictionary`: `default` (also when absent) or `big`.
+    fn dictionary(&self) -> Result<Dictionary, Failure> {
+        let name = self.get("dictionary").unwrap_or("default");
+        Dictionary::parse(name)
+            .ok_or_else(|| Failure::Usage(format!("--dictionary must be default or big, not {name:?}")))
+    }
+
     fn glibc(&self, name: &str) -> Result<GlibcVersion, Failure> {
         GlibcVersion::parse(self.get(name).unwrap_or(AL2023_GLIBC))
             .map_err(|e| Failure::Usage(format!("--{name}: {e}")))
@@ -166,13 +176,14 @@ fn function(args: &[String]) -> Result<(), Failure> {
 }
 
 fn layer(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["dict", "out"])?;
+    let args = Args::parse(args, &["dict", "dictionary", "out"])?;
     if !args.positional.is_empty() {
         return Err(Failure::Usage(format!("unexpected argument {:?}", args.positional[0])));
     }
+    let dictionary = args.dictionary()?;
     let dict = PathBuf::from(args.get("dict").unwrap_or("dict"));
-    let out = PathBuf::from(args.get("out").unwrap_or("target/layer"));
-    let built = build_layer(&dict, &out)?;
+    let out = PathBuf::from(args.get("out").unwrap_or(layer_out(dictionary)));
+    let built = build_layer(&dict, dictionary, &out)?;
     println!("layer version {}", built.version);
     println!("layer tree {}", built.tree.display());
     println!("layer zip {} bytes", built.zip_bytes);
@@ -181,14 +192,22 @@ fn layer(args: &[String]) -> Result<(), Failure> {
 }
 
 fn user_layer(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["layer", "out"])?;
+    let args = Args::parse(args, &["layer", "dictionary", "out"])?;
     if args.positional.is_empty() {
         return Err(Failure::Usage("user-layer needs at least one user dictionary FILE".into()));
     }
+    let dictionary = args.dictionary()?;
     let files: Vec<PathBuf> = args.positional.iter().map(PathBuf::from).collect();
-    let main = PathBuf::from(args.get("layer").unwrap_or("target/layer/opt"));
-    let out = PathBuf::from(args.get("out").unwrap_or("target/user-layer"));
-    let built = build_user_layer(&main, &files, &out)?;
+    let main = match args.get("layer") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(layer_out(dictionary)).join("opt"),
+    };
+    let default_out = match dictionary {
+        Dictionary::Default => "target/user-layer",
+        Dictionary::Big => "target/user-layer-big",
+    };
+    let out = PathBuf::from(args.get("out").unwrap_or(default_out));
+    let built = build_user_layer(&main, dictionary, &files, &out)?;
     for warning in &built.warnings {
         eprintln!("warning: {warning}");
     }
@@ -197,6 +216,14 @@ fn user_layer(args: &[String]) -> Result<(), Failure> {
     println!("user layer zip {} bytes", built.layer.zip_bytes);
     println!("{}", built.layer.zip.display());
     Ok(())
+}
+
+/// Where a dictionary's layer is built by default.
+fn layer_out(dictionary: Dictionary) -> &'static str {
+    match dictionary {
+        Dictionary::Default => "target/layer",
+        Dictionary::Big => "target/layer-big",
+    }
 }
 
 fn zip_dir(args: &[String]) -> Result<(), Failure> {

@@ -74,7 +74,8 @@ fn layer_zip_is_reproducible_and_holds_exactly_the_opt_tree() {
 
     let dict_copy = dir.join("dict-copy");
     copy_tree(&repo_root().join("dict"), &dict_copy);
-    let second = toolbox_pack::build_layer(&dict_copy, &dir.join("second")).expect("layer builds");
+    let second = toolbox_pack::build_layer(&dict_copy, toolbox_layer::Dictionary::Default, &dir.join("second"))
+        .expect("layer builds");
     let a = std::fs::read(&zip_a).unwrap();
     let b = std::fs::read(&second.zip).unwrap();
     assert!(a == b, "two builds of the same dictionary differ ({} vs {} bytes)", a.len(), b.len());

@@ -3,15 +3,17 @@
 //! `{"text": "...", "topK": 5}` → `{"keywords": [{"word": "...", "weight": 0.83}, ...]}`.
 //! Parameters carry jieba's names: `method` (tfidf|textrank), `topK`,
 //! `allowPOS`, `withFlag`, `stopWords`; `texts` (a list) ranks a batch;
-//! `userWords` adds words for this request (`jieba.add_word`). The
-//! dictionary, IDF table and POS model come from the layer, loaded once in init.
+//! `userWords` adds words for this request (`jieba.add_word`); `dictionary`
+//! (default|big) picks one of the attached dictionary layers, each with its
+//! own IDF table. The dictionaries come from the layers, mapped once in init.
 
 use std::process::ExitCode;
 
 use serde::Serialize;
 use toolbox_gateway::{Params, Request, Response};
 use toolbox_layer::{
-    Keyword, KeywordOptions, Method, StopWords, Tokenizer, MAX_ALLOW_POS, MAX_STOP_WORDS, TAGGING_WORK_PER_REQUEST,
+    Dictionaries, Keyword, KeywordOptions, Method, StopWords, Tokenizer, MAX_ALLOW_POS, MAX_STOP_WORDS,
+    TAGGING_WORK_PER_REQUEST,
 };
 
 #[derive(Serialize)]
@@ -25,8 +27,12 @@ struct Batch<'a> {
     results: Vec<Keywords<'a>>,
 }
 
-fn keywords(tokenizer: &&Tokenizer, request: &Request) -> Response {
-    extract(tokenizer, &request.params).unwrap_or_else(|rejection| rejection)
+fn keywords(dictionaries: &&Dictionaries, request: &Request) -> Response {
+    let answer = || -> Result<Response, Response> {
+        let chosen = dictionaries.choose(request.params.string("dictionary")?);
+        extract(chosen.map_err(|e| Response::error(400, &e))?, &request.params)
+    };
+    answer().unwrap_or_else(|rejection| rejection)
 }
 
 fn extract(tokenizer: &Tokenizer, params: &Params) -> Result<Response, Response> {
@@ -56,7 +62,7 @@ fn extract(tokenizer: &Tokenizer, params: &Params) -> Result<Response, Response>
 }
 
 fn main() -> ExitCode {
-    toolbox_gateway::run(Tokenizer::shared, keywords)
+    toolbox_gateway::run(Dictionaries::shared, keywords)
 }
 
 #[cfg(test)]

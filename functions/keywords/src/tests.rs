@@ -3,7 +3,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use toolbox_gateway::{MAX_BATCH, MAX_TEXT_BYTES};
-use toolbox_layer::{Tokenizer, MAX_ALLOW_POS, MAX_STOP_WORDS};
+use toolbox_layer::{Dictionaries, Dictionary, MAX_ALLOW_POS, MAX_STOP_WORDS};
 use toolbox_test_support::{fixture, invoke, with_body, with_query, Answer};
 
 use super::keywords;
@@ -20,18 +20,21 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A tokenizer loaded from a layer assembled from `dict/`, as Lambda would see it.
-fn tokenizer() -> &'static Tokenizer {
-    static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
-    TOKENIZER.get_or_init(|| {
+/// Both dictionary layers assembled from `dict/` into one directory, as
+/// Lambda would unpack them under /opt, and loaded with `default` as the default.
+fn dictionaries() -> &'static Dictionaries {
+    static DICTIONARIES: OnceLock<Dictionaries> = OnceLock::new();
+    DICTIONARIES.get_or_init(|| {
         let layer = repo().join("target/test-layers/keywords");
-        toolbox_layer::assemble(&repo().join("dict"), &layer).expect("assemble the layer");
-        Tokenizer::load(&layer).expect("load the layer")
+        for dictionary in Dictionary::ALL {
+            toolbox_layer::assemble_dictionary(&repo().join("dict"), dictionary, &layer).expect("assemble the layer");
+        }
+        Dictionaries::load(&layer, Dictionary::Default).expect("load the layers")
     })
 }
 
 fn ask(event: Value) -> Answer {
-    invoke(&tokenizer(), event, keywords)
+    invoke(&dictionaries(), event, keywords)
 }
 
 fn ok(event: Value) -> Value {
@@ -215,7 +218,7 @@ fn the_largest_possible_answer_fits_in_a_lambda_response() {
     let words = MAX_BATCH * (per_text / 3);
     let tags = "eng m x n nr ns nz v a vn i l nrt nt t j b z d s c f q r";
     let event = json!({ "texts": texts, "topK": 1000, "allowPOS": tags.split(' ').collect::<Vec<_>>() });
-    let proxy = toolbox_gateway::handle(&tokenizer(), event, keywords);
+    let proxy = toolbox_gateway::handle(&dictionaries(), event, keywords);
     assert_eq!(proxy["statusCode"], 200);
     let body: Value = serde_json::from_str(proxy["body"].as_str().unwrap()).unwrap();
     let count: usize =
@@ -274,4 +277,31 @@ fn a_long_allow_pos_is_refused_and_the_longest_allowed_one_is_a_set() {
     tags.extend(["n".to_string(), "ns".to_string()]);
     let long = ok(json!({ "text": SENTENCE, "topK": 5, "allowPOS": tags }));
     assert_eq!(long, ok(json!({ "text": SENTENCE, "topK": 5, "allowPOS": ["ns", "n"] })));
+}
+
+/// Issue 19: keywords with the big dictionary and its own IDF table
+/// (`idf.txt.big`), as Python jieba 0.42.1 ranks them with `TFIDF('idf.txt.big')`
+/// and `TextRank` over `jieba.Tokenizer(dictionary='dict.txt.big')`.
+#[test]
+fn the_big_dictionary_ranks_with_its_own_idf_table() {
+    const TRADITIONAL: &str = "我們在臺灣學習中文，這個軟體很好用";
+    let ranked = |event: Value| -> Vec<(String, f64)> {
+        let body = ok(event);
+        let pairs = body["keywords"].as_array().unwrap().iter();
+        pairs.map(|k| (k["word"].as_str().unwrap().to_owned(), k["weight"].as_f64().unwrap())).collect()
+    };
+    let tfidf = ranked(json!({ "text": TRADITIONAL, "topK": 3, "dictionary": "big" }));
+    let weight = 1.9924612504833332;
+    assert_eq!(tfidf, [("我們".into(), weight), ("臺灣".into(), weight), ("中文".into(), weight)]);
+    let textrank =
+        ranked(json!({ "text": TRADITIONAL, "topK": 3, "dictionary": "big", "method": "textrank", "withFlag": false }));
+    let second = 0.5043610130303613;
+    assert_eq!(textrank, [("學習".into(), 1.0), ("臺灣".into(), second), ("軟體".into(), second)]);
+    let default = ranked(json!({ "text": TRADITIONAL, "topK": 3 }));
+    assert_eq!(
+        default,
+        [("我們".into(), 2.39095350058), ("灣學習".into(), 2.39095350058), ("這個".into(), 2.39095350058)]
+    );
+    let answer = ask(json!({ "text": TRADITIONAL, "dictionary": "traditional" }));
+    assert_eq!(answer.status, 400, "{:?}", answer.body);
 }

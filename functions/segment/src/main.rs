@@ -4,14 +4,15 @@
 //! as Python jieba 0.42.1's `jieba.lcut`. Options: `mode` (default|all|search),
 //! `hmm`, `offsets`, `pos` (`jieba.posseg.lcut`'s words and tags, which can
 //! differ from `words`, as in jieba); `texts` (a list) segments a batch in
-//! one request; `userWords` adds words for this request (`jieba.add_word`).
-//! The dictionary comes from the layer, loaded once in init.
+//! one request; `userWords` adds words for this request (`jieba.add_word`);
+//! `dictionary` (default|big) picks one of the attached dictionary layers.
+//! The dictionaries come from the layers, mapped once in init.
 
 use std::process::ExitCode;
 
 use serde::Serialize;
 use toolbox_gateway::{proxy_string_len, AnswerBudget, Params, Request, Response};
-use toolbox_layer::{Lexicon, Mode, Tag, Tagged, Token, Tokenizer, TAGGING_WORK_PER_REQUEST};
+use toolbox_layer::{Dictionaries, Lexicon, Mode, Tag, Tagged, Token, TAGGING_WORK_PER_REQUEST};
 
 struct Options {
     mode: Mode,
@@ -43,9 +44,11 @@ struct Batch<'a> {
     results: Vec<Segmented<'a>>,
 }
 
-fn segment(tokenizer: &&Tokenizer, request: &Request) -> Response {
+fn segment(dictionaries: &&Dictionaries, request: &Request) -> Response {
     let answer = || -> Result<Response, Response> {
         let (texts, options, batch) = parse(&request.params)?;
+        let tokenizer =
+            dictionaries.choose(request.params.string("dictionary")?).map_err(|e| Response::error(400, &e))?;
         let added = tokenizer
             .added_by(request.params.get("userWords"))
             .map_err(|e| Response::error(e.status(), &e.to_string()))?;
@@ -122,7 +125,7 @@ fn parse(params: &Params) -> Result<(Vec<&str>, Options, bool), Response> {
 }
 
 fn main() -> ExitCode {
-    toolbox_gateway::run(Tokenizer::shared, segment)
+    toolbox_gateway::run(Dictionaries::shared, segment)
 }
 
 #[cfg(test)]

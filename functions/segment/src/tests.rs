@@ -3,7 +3,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use toolbox_gateway::MAX_TEXT_BYTES;
-use toolbox_layer::{Mode, Tokenizer};
+use toolbox_layer::{Dictionaries, Dictionary, Mode, Tokenizer};
 use toolbox_test_support::{fixture, invoke, with_body, with_query, Answer};
 
 use super::segment;
@@ -18,18 +18,26 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A tokenizer loaded from a layer assembled from `dict/`, as Lambda would see it.
-fn tokenizer() -> &'static Tokenizer {
-    static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
-    TOKENIZER.get_or_init(|| {
+/// Both dictionary layers assembled from `dict/` into one directory, as
+/// Lambda would unpack them under /opt, and loaded with `default` as the default.
+fn dictionaries() -> &'static Dictionaries {
+    static DICTIONARIES: OnceLock<Dictionaries> = OnceLock::new();
+    DICTIONARIES.get_or_init(|| {
         let layer = repo().join("target/test-layers/segment");
-        toolbox_layer::assemble(&repo().join("dict"), &layer).expect("assemble the layer");
-        Tokenizer::load(&layer).expect("load the layer")
+        for dictionary in Dictionary::ALL {
+            toolbox_layer::assemble_dictionary(&repo().join("dict"), dictionary, &layer).expect("assemble the layer");
+        }
+        Dictionaries::load(&layer, Dictionary::Default).expect("load the layers")
     })
 }
 
+/// The default dictionary's tokenizer.
+fn tokenizer() -> &'static Tokenizer {
+    dictionaries().get(Dictionary::Default).expect("the default dictionary")
+}
+
 fn ask(event: Value) -> Answer {
-    invoke(&tokenizer(), event, segment)
+    invoke(&dictionaries(), event, segment)
 }
 
 fn words(answer: &Answer) -> Vec<&str> {
@@ -291,4 +299,46 @@ fn frequencies_summing_past_64_bits_are_jiebas() {
     assert_eq!(words(&ask(json!({ "text": "云计算机", "userWords": most }))), ["云", "计算机"]);
     let answer = ask(json!({ "text": "词1云计算", "hmm": false, "userWords": most }));
     assert_eq!(words(&answer), ["词1", "云计算"]);
+}
+
+/// Issue 19: jieba's big dictionary, named per request. Expected answers
+/// printed by Python jieba 0.42.1 with `jieba.Tokenizer(dictionary='dict.txt.big')`
+/// (and `jieba.posseg.POSTokenizer` over it).
+#[test]
+fn the_big_dictionary_segments_traditional_chinese_when_asked() {
+    const TRADITIONAL: &str = "我們在臺灣學習中文，這個軟體很好用";
+    let with = |dictionary: Option<&str>, extra: Value| {
+        let mut event = json!({ "text": TRADITIONAL });
+        if let Some(name) = dictionary {
+            event["dictionary"] = json!(name);
+        }
+        event.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        ask(event)
+    };
+    let default = ["我們", "在", "臺", "灣學習", "中文", "，", "這個", "軟體", "很", "好", "用"];
+    assert_eq!(words(&with(None, json!({}))), default);
+    assert_eq!(words(&with(Some("default"), json!({}))), default);
+    let big = ["我們", "在", "臺灣", "學習", "中文", "，", "這個", "軟體", "很", "好", "用"];
+    assert_eq!(words(&with(Some("big"), json!({}))), big);
+    assert_eq!(words(&with(Some("big"), json!({ "mode": "all" }))), big);
+    let tagged = with(Some("big"), json!({ "pos": true }));
+    let tags: Vec<(&str, &str)> = tagged.body["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["word"].as_str().unwrap(), t["tag"].as_str().unwrap()))
+        .collect();
+    assert_eq!(tags[2..5], [("臺灣", "ns"), ("學習", "v"), ("中文", "nz")]);
+    assert_eq!(tags[8], ("很好", "d"));
+    // In a query string, and the errors that name what the function has.
+    let query = with_query(fixture("segment/rest-v1.json"), "text=%E8%87%BA%E7%81%A3&dictionary=big");
+    assert_eq!(words(&ask(query)), ["臺灣"]);
+    let answer = with(Some("huge"), json!({}));
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.body["error"],
+        "'dictionary' must be default or big, not \"huge\" (this function has default, big)"
+    );
+    assert_eq!(with(Some(""), json!({})).status, 400);
+    assert_eq!(ask(json!({ "text": "a", "dictionary": 1 })).body["error"], "'dictionary' must be a string");
 }

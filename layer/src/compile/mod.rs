@@ -17,15 +17,16 @@ use std::path::Path;
 
 use crate::format::{self, Writer, FREQ_BITS, MAX_FREQS, MAX_IDF_VALUES, MAX_TAGS, NO_IDF, SECTIONS};
 
-/// Where each source lives under the `dict/` directory.
-pub const DICT_TXT: &str = "dict.txt";
-pub const IDF_TXT: &str = "idf.txt";
+/// Where each source lives under the `dict/` directory (the dictionary and
+/// the IDF table: [`crate::Dictionary::source_files`]).
 pub const FINALSEG_TABLES: [&str; 3] = ["finalseg/start.tsv", "finalseg/trans.tsv", "finalseg/emit.tsv"];
 pub const POSSEG_TABLES: [&str; 4] =
     ["posseg/start.tsv", "posseg/trans.tsv", "posseg/emit.tsv", "posseg/char_state.tsv"];
 
 /// The contents of every source file the compiled dictionary is made from.
 pub struct Sources {
+    /// The dictionary's and the IDF table's file names, for messages.
+    pub names: [&'static str; 2],
     pub dict_txt: Vec<u8>,
     pub idf_txt: Vec<u8>,
     pub finalseg: [Vec<u8>; 3],
@@ -33,15 +34,24 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// Reads every source from `dict_dir`.
+    /// Reads every source of jieba's default dictionary from `dict_dir`.
     pub fn read(dict_dir: &Path) -> Result<Sources, String> {
+        Sources::read_for(dict_dir, crate::Dictionary::Default)
+    }
+
+    /// Reads every source of `dictionary` from `dict_dir`: its own
+    /// dictionary and IDF table, and jieba's two HMMs, which every
+    /// dictionary shares.
+    pub fn read_for(dict_dir: &Path, dictionary: crate::Dictionary) -> Result<Sources, String> {
         let read = |name: &str| {
             let path = dict_dir.join(name);
             std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
         };
+        let [dict_txt, idf_txt] = dictionary.source_files();
         Ok(Sources {
-            dict_txt: read(DICT_TXT)?,
-            idf_txt: read(IDF_TXT)?,
+            names: [dict_txt, idf_txt],
+            dict_txt: read(dict_txt)?,
+            idf_txt: read(idf_txt)?,
             finalseg: [read(FINALSEG_TABLES[0])?, read(FINALSEG_TABLES[1])?, read(FINALSEG_TABLES[2])?],
             posseg: [
                 read(POSSEG_TABLES[0])?,
@@ -80,7 +90,7 @@ pub fn compile(sources: &Sources) -> Result<Vec<u8>, String> {
     fn in_file(name: &'static str) -> impl Fn(String) -> String {
         move |e| format!("{name}: {e}")
     }
-    let dict = dict_txt::parse(&sources.dict_txt).map_err(in_file(DICT_TXT))?;
+    let dict = dict_txt::parse(&sources.dict_txt).map_err(in_file(sources.names[0]))?;
     let mut tags = Tags::default();
 
     // Words share a few thousand distinct frequencies: the trie stores an
@@ -105,7 +115,7 @@ pub fn compile(sources: &Sources) -> Result<Vec<u8>, String> {
 
     let finalseg = hmm::Finalseg::parse(&sources.finalseg)?;
     let posseg = hmm::Posseg::parse(&sources.posseg, &mut tags)?;
-    let idf = idf::Idf::parse(&sources.idf_txt).map_err(in_file(IDF_TXT))?;
+    let idf = idf::Idf::parse(&sources.idf_txt).map_err(in_file(sources.names[1]))?;
     // A dictionary word's IDF is found at the end of the trie walk keywords
     // make anyway (a code per slot into the table's few thousand distinct
     // values); only the IDF words the dictionary lacks need a search of their own.
@@ -113,7 +123,11 @@ pub fn compile(sources: &Sources) -> Result<Vec<u8>, String> {
     idf_distinct.sort_by(f64::total_cmp);
     idf_distinct.dedup_by(|a, b| a.to_bits() == b.to_bits());
     if idf_distinct.len() > MAX_IDF_VALUES {
-        return Err(format!("{IDF_TXT}: {} distinct values, the format holds {MAX_IDF_VALUES}", idf_distinct.len()));
+        return Err(format!(
+            "{}: {} distinct values, the format holds {MAX_IDF_VALUES}",
+            sources.names[1],
+            idf_distinct.len()
+        ));
     }
     let mut idf_codes = vec![NO_IDF; trie.slots.len() / 3];
     let mut idf_others = Vec::new();
@@ -126,7 +140,7 @@ pub fn compile(sources: &Sources) -> Result<Vec<u8>, String> {
             None => idf_others.push((word, value)),
         }
     }
-    let idf_others = idf::Table::of(&idf_others).map_err(in_file(IDF_TXT))?;
+    let idf_others = idf::Table::of(&idf_others).map_err(in_file(sources.names[1]))?;
 
     let mut tag_offsets = vec![0u32];
     let mut tag_bytes = Vec::new();

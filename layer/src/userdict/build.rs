@@ -9,7 +9,7 @@ use super::parse::parse;
 use super::{USERDICT_FORMAT, USER_DICT_FILE, USER_LAYER_NAME, USER_MANIFEST_FILE};
 use crate::format::{bytes_of_f64, bytes_of_u32, bytes_of_u64};
 use crate::manifest::{FileEntry, Manifest};
-use crate::{Tokenizer, LAYER_SEMVER, LAYER_SUBDIR};
+use crate::{Tokenizer, LAYER_SEMVER};
 
 /// A compiled user dictionary and what building it found.
 pub struct Compiled {
@@ -51,7 +51,8 @@ pub fn compile(tokenizer: &Tokenizer, files: &[(String, Vec<u8>)]) -> Result<Com
 
 /// Writes the user layer's tree (what Lambda unpacks under `/opt`) into
 /// `out_dir`: `toolbox/userdict/userdict.bin` and its manifest, which names
-/// the main layer it was built for. Two builds of the same files over the
+/// the main layer it was built for (`toolbox-big/userdict/` when that is
+/// the big dictionary's: a user layer applies to the dictionary it was built on). Two builds of the same files over the
 /// same main layer are byte-identical.
 pub fn assemble(
     tokenizer: &Tokenizer,
@@ -71,13 +72,14 @@ pub fn assemble(
         files: entries,
         built_for: Some(tokenizer.layer_version().to_string()),
     };
-    let root = out_dir.join(LAYER_SUBDIR).join("userdict");
+    let subdir = tokenizer.dictionary().subdir();
+    let root = out_dir.join(subdir).join("userdict");
     if root.exists() {
         std::fs::remove_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
     }
     std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
     let write = |path: &Path, bytes: &[u8]| std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()));
-    write(&out_dir.join(LAYER_SUBDIR).join(USER_DICT_FILE), &compiled.bytes)?;
-    write(&out_dir.join(LAYER_SUBDIR).join(USER_MANIFEST_FILE), manifest.to_json().as_bytes())?;
+    write(&out_dir.join(subdir).join(USER_DICT_FILE), &compiled.bytes)?;
+    write(&out_dir.join(subdir).join(USER_MANIFEST_FILE), manifest.to_json().as_bytes())?;
     Ok((manifest, compiled))
 }

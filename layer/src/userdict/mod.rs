@@ -1,6 +1,7 @@
 //! User dictionaries: a team's own words, compiled at build time into a
 //! small layer of their own (`toolbox-userdict`, files under
-//! `/opt/toolbox/userdict/`), applied at cold start exactly as Python
+//! `/opt/toolbox/userdict/`, or `/opt/toolbox-big/userdict/` for one built
+//! against the big dictionary), applied at cold start exactly as Python
 //! jieba's `load_userdict(file)` for each file in order would apply them.
 //!
 //! `load_userdict` calls `add_word` line by line, and a line without a
@@ -27,11 +28,12 @@ pub use parse::{parse, Parsed, UserLine};
 use crate::added::{Additions, Cursor, EntryView, Freq};
 use crate::format::{cast, NONE};
 use crate::manifest::Manifest;
-use crate::{LayerErrorKind, LAYER_FORMAT, LAYER_SUBDIR};
+use crate::{LayerErrorKind, LAYER_FORMAT};
 
 /// The user layer's name, as published and as written in its manifest.
 pub const USER_LAYER_NAME: &str = "toolbox-userdict";
-/// The user layer's files, relative to `<layer dir>/toolbox/`.
+/// The user layer's files, relative to its dictionary's directory
+/// (`<layer dir>/toolbox/` or `<layer dir>/toolbox-big/`).
 pub const USER_MANIFEST_FILE: &str = "userdict/manifest.json";
 pub const USER_DICT_FILE: &str = "userdict/userdict.bin";
 
@@ -42,15 +44,16 @@ pub(crate) struct Loaded {
     pub version: String,
 }
 
-/// Loads the user layer under `layer_dir`, if one is there, for a main
-/// dictionary described by `main`. `Err` names the file and the problem.
+/// Loads the user layer under `root` (a dictionary's directory in the layer
+/// dir), if one is there, for a main dictionary described by `main`. `Err`
+/// names the file and the problem.
 pub(crate) fn load(
-    layer_dir: &Path,
+    root: &Path,
+    main_layer: &str,
     main: format::BuiltFor,
     main_version: &str,
 ) -> Result<Option<Loaded>, (LayerErrorKind, std::path::PathBuf, String)> {
     use LayerErrorKind::{Corrupt, VersionMismatch};
-    let root = layer_dir.join(LAYER_SUBDIR);
     let manifest_path = root.join(USER_MANIFEST_FILE);
     match std::fs::metadata(&manifest_path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -97,7 +100,7 @@ pub(crate) fn load(
             VersionMismatch,
             &path,
             format!(
-                "user layer {} was built for the toolbox-jieba layer {built_for} (format {}), but this function has \
+                "user layer {} was built for the {main_layer} layer {built_for} (format {}), but this function has \
                  layer {main_version} (format {}): rebuild the user layer with scripts/build-user-layer",
                 manifest.version, header.main_format, main.format
             ),

@@ -4,8 +4,9 @@ Standard library only; run with the aws venv's python (or any python3).
 
   layer_tool.py sha256-b64 FILE   base64 of the file's SHA-256 (Lambda's CodeSha256)
   layer_tool.py zip-version FILE  the layer's content version, then its name (two lines), from
-                                  toolbox/manifest.json (the jieba layer) or
-                                  toolbox/userdict/manifest.json (a user layer) in a layer zip
+                                  the manifest in a layer zip: toolbox/manifest.json (the jieba
+                                  layer), toolbox-big/manifest.json (the big dictionary's), or
+                                  toolbox[-big]/userdict/manifest.json (a user layer)
   layer_tool.py policy            reads `aws lambda get-layer-version-policy` JSON on stdin,
                                   prints one line per statement: kind, grantee, action, sid
                                   (tab-separated, "-" for an empty field; kind is account,
@@ -21,8 +22,13 @@ import re
 import sys
 import zipfile
 
-MANIFEST = "toolbox/manifest.json"
-USER_MANIFEST = "toolbox/userdict/manifest.json"
+# Where each kind of layer zip keeps its manifest, in the order looked for.
+MANIFESTS = (
+    "toolbox/manifest.json",
+    "toolbox-big/manifest.json",
+    "toolbox/userdict/manifest.json",
+    "toolbox-big/userdict/manifest.json",
+)
 
 
 def fail(message):
@@ -45,9 +51,9 @@ def zip_version(path):
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
-            found = MANIFEST if MANIFEST in names else USER_MANIFEST if USER_MANIFEST in names else None
+            found = next((m for m in MANIFESTS if m in names), None)
             if found is None:
-                fail(f"{path} is not a toolbox layer zip: it has no {MANIFEST} or {USER_MANIFEST}")
+                fail(f"{path} is not a toolbox layer zip: it has none of {', '.join(MANIFESTS)}")
             manifest = json.loads(z.read(found))
     except (OSError, zipfile.BadZipFile) as e:
         fail(f"{path} is not a readable zip file: {e}")

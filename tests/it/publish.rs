@@ -520,6 +520,68 @@ fn a_user_layer_publishes_and_shares_like_the_jieba_layer() {
     assert_eq!(layer_versions(&aws, "toolbox-userdict"), vec![1, 2]);
 }
 
+/// The big dictionary's layer (issue 19) publishes under its own name,
+/// idempotently, and a user layer built over it under a name of its own,
+/// never as a new version of the default dictionary's user layer.
+#[test]
+fn the_big_dictionary_and_its_user_layer_publish_under_their_own_names() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto);
+    let tmp = TempDir::new("publish-big");
+    // A small big dictionary: its first 2,000 lines, with jieba's HMMs.
+    let dict = tmp.path().join("dict");
+    fs::create_dir_all(dict.join("big")).unwrap();
+    let full = fs::read_to_string(root().join("dict/big/dict.txt.big")).unwrap();
+    let head: String = full.lines().take(2000).flat_map(|line| [line, "\n"]).collect();
+    fs::write(dict.join("big/dict.txt.big"), head).unwrap();
+    std::os::unix::fs::symlink(root().join("dict/big/idf.txt.big"), dict.join("big/idf.txt.big")).unwrap();
+    for model in ["finalseg", "posseg"] {
+        std::os::unix::fs::symlink(root().join("dict").join(model), dict.join(model)).unwrap();
+    }
+    let out = tmp.path().join("layer-big");
+    let args = [
+        OsStr::new("--dictionary"),
+        OsStr::new("big"),
+        OsStr::new("--dict"),
+        dict.as_os_str(),
+        OsStr::new("--out"),
+        out.as_os_str(),
+    ];
+    let first = aws.script("publish-layer", args).ok();
+    assert_eq!(first.last_line(), arn("toolbox-jieba-big", 1), "stderr:\n{}", first.stderr);
+    let zip = out.join("toolbox-jieba-big.zip");
+    assert_eq!(layer_version(&aws, "toolbox-jieba-big", 1)["Content"]["CodeSha256"], code_sha256(&zip));
+    let again = aws.script("publish-layer", args).ok();
+    assert_eq!(again.last_line(), arn("toolbox-jieba-big", 1));
+    assert!(again.stderr.contains("nothing published"), "{}", again.stderr);
+    assert_eq!(publish(&aws, &zip), arn("toolbox-jieba-big", 1), "the zip names its layer");
+
+    let words = tmp.path().join("words.txt");
+    fs::write(&words, "臺灣學習 5 n\n").unwrap();
+    let user_out = tmp.path().join("user-layer-big");
+    let user = aws
+        .script(
+            "publish-layer",
+            [
+                OsStr::new("--dictionary"),
+                OsStr::new("big"),
+                OsStr::new("--user-dict"),
+                words.as_os_str(),
+                OsStr::new("--out"),
+                user_out.as_os_str(),
+            ],
+        )
+        .ok();
+    assert_eq!(user.last_line(), arn("toolbox-userdict-big", 1), "stderr:\n{}", user.stderr);
+    assert!(user_out.join("opt/toolbox-big/userdict/manifest.json").exists());
+    assert!(layer_versions(&aws, "toolbox-userdict").is_empty(), "the default's user layer is untouched");
+
+    let refused = aws.script("publish-layer", ["--dictionary", "huge"]);
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    aws.script("publish-layer", [OsStr::new("--zip"), zip.as_os_str(), OsStr::new("--dictionary"), OsStr::new("big")])
+        .fails(2, "cannot be combined");
+}
+
 #[test]
 fn share_with_accounts_and_an_organization_list_and_revoke() {
     let moto = Moto::start();
@@ -871,6 +933,23 @@ fn deploy_dry_run_shows_the_sam_commands() {
     }
     deploy(&args).fails(2, "at most 5 accounts");
     deploy(&["--dry-run", "--parameter", "JiebaLayerArn=x"]).fails(2, "use --layer-arn");
+
+    // jieba's big dictionary: created by the stack, or an existing layer in the stack's region.
+    let big = ok_lines(deploy(&["--dry-run", "--dictionary", "big", "--parameter", "DefaultDictionary=big"]));
+    assert!(big[1].ends_with("--parameter-overrides BigDictionaryLayer=create DefaultDictionary=big"), "{}", big[1]);
+    let big_arn = "arn:aws:lambda:eu-west-1:210987654321:layer:toolbox-jieba-big:3";
+    let existing = ok_lines(deploy(&["--dry-run", "--big-layer-arn", big_arn]));
+    assert!(
+        existing[1].ends_with(&format!("--parameter-overrides BigDictionaryLayer={big_arn} --region eu-west-1")),
+        "{}",
+        existing[1]
+    );
+    deploy(&["--dry-run", "--big-layer-arn", big_arn, "--region", "us-east-1"])
+        .fails(2, "only use a layer from its own region");
+    deploy(&["--dry-run", "--dictionary", "big", "--big-layer-arn", big_arn]).fails(2, "not both");
+    deploy(&["--dry-run", "--dictionary", "huge"]).fails(2, "must be default or big");
+    deploy(&["--dry-run", "--parameter", "DefaultDictionary=big"]).fails(2, "needs the big dictionary's layer");
+    deploy(&["--dry-run", "--parameter", "BigDictionaryLayer=create"]).fails(2, "use --dictionary big");
     deploy(&["--dry-run", "--stack-name", "9lives"]).fails(2, "not a valid stack name");
     deploy(&["--dry-run", "--parameter", "JwtIssuer=https://issuer.example"]).fails(2, "needs --parameter JwtAudience");
     let jwt = ok_lines(deploy(&[

@@ -88,7 +88,9 @@ pub(crate) fn unexpected_findings(output: &std::process::Output) -> Vec<String> 
         .filter(|l| {
             !(l.starts_with("W1001 Ref to resource '")
                 && (l.contains("that may not be available when condition 'GradualDeployment' is False")
-                    || l.contains("when condition 'CreateLayer' is False at Outputs/JiebaLayerVersionArn/Value")))
+                    || (l.contains("'CreateLayer' is False") && l.ends_with("at Outputs/JiebaLayerVersionArn/Value"))
+                    || (l.contains("'CreateBigLayer' is False")
+                        && l.ends_with("at Outputs/JiebaBigLayerVersionArn/Value"))))
         })
         .map(str::to_owned)
         .collect()
@@ -135,12 +137,17 @@ pub(crate) fn options() -> Vec<Value> {
         json!({"JwtIssuer": "https://issuer.example.com", "JwtAudience": "a,b", "JwtScopes": "tools/read,tools/all"}),
         json!({"FunctionUrlAuthType": "NONE"}),
         json!({"FunctionUrlAuthType": "AWS_IAM"}),
+        json!({"BigDictionaryLayer": "create"}),
+        json!({"BigDictionaryLayer": "create", "DefaultDictionary": "big", "LayerShareAccountIds": "111111111111"}),
+        json!({"BigDictionaryLayer": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba-big:2",
+            "DefaultDictionary": "big", "JiebaLayerArn": "none"}),
     ];
     let all = json!({"DeploymentPreferenceType": "Linear10PercentEvery1Minute", "LogLevel": "WARN",
         "JwtIssuer": "https://issuer.example.com", "JwtAudience": "a", "JwtScopes": "s",
         "FunctionUrlAuthType": "AWS_IAM", "ThrottlingRateLimit": "100", "ThrottlingBurstLimit": "200",
         "UserDictLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-userdict:3",
-        "JiebaLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba:7"});
+        "JiebaLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba:7",
+        "BigDictionaryLayer": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba-big:2"});
     each.into_iter().chain([all]).collect()
 }
 
@@ -259,7 +266,10 @@ fn template_declares_the_functions_layer_and_api() {
     assert_eq!(
         globals["Layers"],
         json!([
-            {"Fn::If": ["CreateLayer", {"Ref": "JiebaLayer"}, {"Ref": "JiebaLayerArn"}]},
+            {"Fn::If": ["CreateLayer", {"Ref": "JiebaLayer"},
+                {"Fn::If": ["NoDefaultLayer", {"Ref": "AWS::NoValue"}, {"Ref": "JiebaLayerArn"}]}]},
+            {"Fn::If": ["CreateBigLayer", {"Ref": "JiebaBigLayer"},
+                {"Fn::If": ["BigLayerGiven", {"Ref": "BigDictionaryLayer"}, {"Ref": "AWS::NoValue"}]}]},
             {"Fn::If": ["HasUserDict", {"Ref": "UserDictLayerArn"}, {"Ref": "AWS::NoValue"}]}
         ])
     );
@@ -325,17 +335,23 @@ fn template_declares_the_functions_layer_and_api() {
 /// these parameters creates, and their principals, by evaluating the
 /// template's own Conditions and Principal expressions.
 fn permissions(t: &Value, parameters: &[(&str, &str)]) -> Vec<(String, String)> {
+    permissions_of(t, "JiebaLayer", parameters)
+}
+
+/// [`permissions`] on `layer` (a layer resource's logical id).
+fn permissions_of(t: &Value, layer: &str, parameters: &[(&str, &str)]) -> Vec<(String, String)> {
     let eval = Evaluator { t, parameters };
     let mut out = Vec::new();
     for (id, resource) in t["Resources"].as_object().unwrap() {
-        if resource["Type"] != "AWS::Lambda::LayerVersionPermission" {
+        if resource["Type"] != "AWS::Lambda::LayerVersionPermission"
+            || resource["Properties"]["LayerVersionArn"] != json!({"Ref": layer})
+        {
             continue;
         }
         let created = resource.get("Condition").is_none_or(|c| eval.condition(c.as_str().unwrap()));
         if created {
             let p = &resource["Properties"];
             assert_eq!(p["Action"], "lambda:GetLayerVersion", "{id}");
-            assert_eq!(p["LayerVersionArn"], json!({"Ref": "JiebaLayer"}), "{id}");
             let mut principal = eval.value(&p["Principal"]).as_str().unwrap().to_string();
             if let Some(org) = p.get("OrganizationId") {
                 principal = format!("{principal} in {}", eval.value(org).as_str().unwrap());
@@ -390,6 +406,7 @@ impl Evaluator<'_> {
             "Fn::Equals" => json!(arg(0) == arg(1)),
             "Fn::Not" => json!(!arg(0).as_bool().unwrap()),
             "Fn::And" => json!(args.as_array().unwrap().iter().all(|a| self.value(a).as_bool().unwrap())),
+            "Fn::Or" => json!(args.as_array().unwrap().iter().any(|a| self.value(a).as_bool().unwrap())),
             "Fn::Join" => {
                 let items: Vec<String> =
                     arg(1).as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
@@ -466,6 +483,53 @@ fn a_user_dictionary_layer_is_attached_after_the_jieba_layer_when_given() {
     let shared = "arn:aws:lambda:us-east-1:210987654321:layer:toolbox-jieba:7";
     let layers = function_layers(&t, &[("UserDictLayerArn", user), ("JiebaLayerArn", shared)]);
     assert_eq!(layers, vec![json!(shared), json!(user)]);
+}
+
+/// jieba's big dictionary (issue 19): created, or an ARN, attached after the
+/// default layer or instead of it; the default dictionary the functions are
+/// told; the stack's sharing applies to it too; and the template's Rules
+/// refuse a default dictionary whose layer is not attached.
+#[test]
+fn the_big_dictionary_layer_is_attached_beside_or_instead_of_the_default_one() {
+    let t = parsed_template();
+    let big = "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba-big:2";
+    let user = "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-userdict-big:1";
+    assert_eq!(function_layers(&t, &[("BigDictionaryLayer", "none")]), vec![json!({"Ref": "JiebaLayer"})]);
+    assert_eq!(
+        function_layers(&t, &[("BigDictionaryLayer", "create")]),
+        vec![json!({"Ref": "JiebaLayer"}), json!({"Ref": "JiebaBigLayer"})]
+    );
+    let instead = [("BigDictionaryLayer", big), ("JiebaLayerArn", "none"), ("UserDictLayerArn", user)];
+    assert_eq!(function_layers(&t, &instead), vec![json!(big), json!(user)]);
+    assert_eq!(
+        t["Globals"]["Function"]["Environment"]["Variables"]["TOOLBOX_DICTIONARY"],
+        json!({"Ref": "DefaultDictionary"})
+    );
+    let layer = &t["Resources"]["JiebaBigLayer"];
+    assert_eq!(
+        (layer["Condition"].as_str(), layer["Properties"]["LayerName"].as_str()),
+        (Some("CreateBigLayer"), Some("toolbox-jieba-big"))
+    );
+
+    let shared = [("BigDictionaryLayer", "create"), ("LayerShareAccountIds", "111111111111,222222222222")];
+    let principals: Vec<String> = permissions_of(&t, "JiebaBigLayer", &shared).into_iter().map(|(_, p)| p).collect();
+    assert_eq!(principals, ["111111111111", "222222222222"]);
+    let not_created = [("BigDictionaryLayer", big), ("LayerShareAccountIds", "111111111111")];
+    assert_eq!(permissions_of(&t, "JiebaBigLayer", &not_created), vec![]);
+
+    let rules_hold = |parameters: &[(&str, &str)]| {
+        let eval = Evaluator { t: &t, parameters };
+        t["Rules"].as_object().unwrap().values().all(|rule| {
+            let applies = rule.get("RuleCondition").is_none_or(|c| eval.value(c).as_bool().unwrap());
+            !applies
+                || rule["Assertions"].as_array().unwrap().iter().all(|a| eval.value(&a["Assert"]).as_bool().unwrap())
+        })
+    };
+    assert!(rules_hold(&[]));
+    assert!(rules_hold(&[("DefaultDictionary", "big"), ("BigDictionaryLayer", "create")]));
+    assert!(rules_hold(&instead.iter().copied().chain([("DefaultDictionary", "big")]).collect::<Vec<_>>()));
+    assert!(!rules_hold(&[("DefaultDictionary", "big")]), "big as the default needs its layer");
+    assert!(!rules_hold(&[("JiebaLayerArn", "none")]), "no default layer needs the big one as the default");
 }
 
 /// template.yaml after AWS::LanguageExtensions and the SAM transform

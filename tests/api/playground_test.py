@@ -31,6 +31,7 @@ URL = os.environ["PLAYGROUND_URL"].rstrip("/")
 SHOTS = os.environ.get("PLAYGROUND_SCREENSHOTS", "target/playground-screenshots")
 SEGMENT_TEXT = "小明硕士毕业于中国科学院计算所，后在日本京都大学深造"
 KEYWORDS_TEXT = "吉林欧亚置业有限公司增资4.3亿元，增资后，吉林欧亚置业注册资本由7000万元增加到5亿元。"
+TRADITIONAL_TEXT = "我們在臺灣學習中文，這個軟體很好用"
 checks = 0
 
 
@@ -139,6 +140,23 @@ def segment(driver):
     expected = api("/segment", {"text": SEGMENT_TEXT, "mode": "search", "hmm": True, "offsets": True, "pos": False})
     check(shown_items(driver) == expected["tokens"], f"search-mode tokens {shown_items(driver)} = {expected['tokens']}")
     Select(driver.find_element(By.ID, "segment-mode")).select_by_value("default")
+    answered(driver, "segment-out", "#segment-tokens", segment_button(driver).click)
+
+    # Traditional text with jieba's big dictionary: 臺灣 and 學習 stay whole.
+    area.clear()
+    area.send_keys(TRADITIONAL_TEXT)
+    Select(driver.find_element(By.ID, "segment-dictionary")).select_by_value("big")
+    answered(driver, "segment-out", "#segment-tokens", segment_button(driver).click)
+    expected = api("/segment", {"text": TRADITIONAL_TEXT, "mode": "default", "hmm": True, "offsets": True, "pos": True,
+                                "dictionary": "big"})
+    shown = shown_items(driver)
+    check(shown == expected["tags"], f"big-dictionary tags shown {shown} equal the API's {expected['tags']}")
+    check({"臺灣", "學習"} <= {item["word"] for item in shown}, f"the big dictionary keeps 臺灣 and 學習: {shown}")
+    curl = driver.find_element(By.CSS_SELECTOR, "#segment-out .curl-command").text
+    check('"dictionary":"big"' in curl.replace(" ", ""), f"the curl command names the dictionary: {curl}")
+    Select(driver.find_element(By.ID, "segment-dictionary")).select_by_value("")
+    area.clear()
+    area.send_keys(SEGMENT_TEXT)
     answered(driver, "segment-out", "#segment-tokens", segment_button(driver).click)
 
 

@@ -147,18 +147,18 @@ fn tools(options: Tools) -> ExitCode {
         Ok(t) => t,
         Err(code) => return code,
     };
-    match &options.logical_id {
-        Some(id) => match template.functions.iter().find(|f| &f.logical_id == id) {
-            Some(f) => println!("{}", f.name),
-            None => {
-                eprintln!("toolbox-local: no function {id} in {}", options.sources.template.display());
-                return ExitCode::FAILURE;
-            }
-        },
-        None => {
-            for f in &template.functions {
-                println!("{}", f.name);
-            }
+    let selected: Vec<_> = match &options.logical_id {
+        Some(id) => template.functions.iter().filter(|f| &f.logical_id == id).collect(),
+        None => template.functions.iter().collect(),
+    };
+    if let (Some(id), []) = (&options.logical_id, selected.as_slice()) {
+        eprintln!("toolbox-local: no function {id} in {}", options.sources.template.display());
+        return ExitCode::FAILURE;
+    }
+    for f in selected {
+        match options.architecture {
+            true => println!("{}\t{}", f.name, f.architecture),
+            false => println!("{}", f.name),
         }
     }
     ExitCode::SUCCESS

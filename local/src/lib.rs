@@ -10,6 +10,7 @@
 //! [`cli`] the command line; [`watch`] rebuilds and swaps on changes.
 
 pub mod apigw;
+pub mod arch;
 pub mod cli;
 mod commands;
 pub mod function_url;

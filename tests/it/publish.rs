@@ -858,6 +858,12 @@ fn deploy_dry_run_shows_the_sam_commands() {
     );
 
     let deploy = |args: &[&str]| aws.script("deploy", args.iter().copied());
+    // The architecture reaches sam build's makefile through the environment.
+    let x86 = ok_lines(deploy(&["--dry-run", "--parameter", "Architecture=x86_64"]));
+    assert!(x86[0].starts_with("env TOOLBOX_ARCH=x86_64 "), "{}", x86[0]);
+    assert!(x86[0].ends_with("--parameter-overrides Architecture=x86_64"), "{}", x86[0]);
+    assert!(x86[1].contains("sam deploy") && x86[1].ends_with("Architecture=x86_64"), "{}", x86[1]);
+    deploy(&["--dry-run", "--parameter", "Architecture=aarch64"]).fails(2, "Architecture is x86_64 or arm64");
     deploy(&["--dry-run", "--layer-arn", "toolbox-jieba"]).fails(2, "is not a Lambda layer version ARN");
     deploy(&["--dry-run", "--layer-arn", shared, "--share-account", ACCOUNT_A]).fails(2, "creates none");
     deploy(&["--dry-run", "--layer-arn", shared, "--region", "us-east-1"])

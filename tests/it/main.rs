@@ -4,6 +4,7 @@
 //! inspect, and exports `TOOLBOX_LAYER_DIR`). Tools come from `.venv/`
 //! (`scripts/setup`); everything they talk to is on 127.0.0.1.
 
+mod arm64;
 mod new_tool;
 mod openapi;
 mod packaging;

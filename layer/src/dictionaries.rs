@@ -50,16 +50,16 @@ impl Dictionaries {
     /// not attached ([`LayerErrorKind::VersionMismatch`], naming both).
     pub fn load(layer_dir: &Path, default: Dictionary) -> Result<Dictionaries, LayerError> {
         let mut loaded = Vec::with_capacity(Dictionary::ALL.len());
-        let mut orphans = Vec::new();
+        let mut orphan = None;
         for dictionary in Dictionary::ALL {
             let root = dictionary.root(layer_dir);
             if dictionary == default || root.join(MANIFEST_FILE).exists() {
                 loaded.push(Tokenizer::load_dictionary(layer_dir, dictionary)?);
-            } else if root.join(USER_MANIFEST_FILE).exists() {
-                orphans.push((dictionary, root.join(USER_MANIFEST_FILE)));
+            } else if orphan.is_none() && root.join(USER_MANIFEST_FILE).exists() {
+                orphan = Some((dictionary, root.join(USER_MANIFEST_FILE)));
             }
         }
-        if let Some((dictionary, path)) = orphans.into_iter().next() {
+        if let Some((dictionary, path)) = orphan {
             let attached: Vec<String> =
                 loaded.iter().map(|t| format!("{} {}", t.dictionary().layer_name(), t.layer_version())).collect();
             return Err(LayerError {

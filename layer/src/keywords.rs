@@ -345,7 +345,8 @@ pub struct KeywordOptions<'o> {
     pub top_k: usize,
     /// `allowPOS`; `None` is each method's default: no filter for TF-IDF,
     /// [`TEXTRANK_POS`] for TextRank.
-    pub allow_pos: Option<&'o [&'o str]>,
+    /// Built once a request ([`TagSet::new`]), not once a text of a batch.
+    pub allow_pos: Option<&'o TagSet<'o>>,
     /// `withFlag`: with a POS filter, rank (word, tag) pairs and answer the tag.
     pub with_flag: bool,
     pub stop_words: &'o StopWords<'o>,
@@ -386,11 +387,19 @@ impl<'a> Lexicon<'a> {
         options: &KeywordOptions<'_>,
         work_left: &mut u64,
     ) -> Result<Vec<Keyword<'a>>, TooCostly> {
-        let allow_pos = TagSet::new(match (options.method, options.allow_pos) {
-            (Method::TextRank, None) => &TEXTRANK_POS[..],
-            (_, allow_pos) => allow_pos.unwrap_or_default(),
-        });
-        let filter = Filter { allow_pos: &allow_pos, with_flag: options.with_flag, stop_words: options.stop_words };
+        let default_pos;
+        let allow_pos = match (options.method, options.allow_pos) {
+            (_, Some(allow_pos)) => allow_pos,
+            (Method::TextRank, None) => {
+                default_pos = TagSet::new(&TEXTRANK_POS);
+                &default_pos
+            }
+            (Method::TfIdf, None) => {
+                default_pos = TagSet::default();
+                &default_pos
+            }
+        };
+        let filter = Filter { allow_pos, with_flag: options.with_flag, stop_words: options.stop_words };
         if options.method == Method::TfIdf && allow_pos.is_empty() {
             let words = self.cut(text, Mode::Default, true);
             let ranked = tfidf(&words, &filter, |word| self.idf(word), self.median_idf(), options.top_k);

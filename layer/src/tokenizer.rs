@@ -2,14 +2,12 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use once_cell::sync::OnceCell;
-
 use crate::added::{AddedWords, FreqOverflow};
 use crate::dict::Dict;
 use crate::format::Header;
 use crate::lexicon::Lexicon;
 use crate::manifest::{Manifest, COMPILED_DICT_FILE, DICT_FILE, MANIFEST_FILE};
-use crate::{layer_dir, Dictionary, LAYER_FORMAT, LAYER_SEMVER};
+use crate::{Dictionary, LAYER_FORMAT, LAYER_SEMVER};
 
 /// What is wrong with a layer; each kind is reported as its own Lambda
 /// init error type ([`LayerErrorKind::error_type`]), so a dashboard or an
@@ -155,15 +153,7 @@ pub struct Tokenizer {
     user: Option<crate::userdict::Loaded>,
 }
 
-static SHARED: OnceCell<Tokenizer> = OnceCell::new();
-
 impl Tokenizer {
-    /// The process-wide tokenizer, loaded from [`layer_dir`] on first use.
-    /// Functions call this during init, so the load is not billed to an event.
-    pub fn shared() -> Result<&'static Tokenizer, LayerError> {
-        SHARED.get_or_try_init(|| Tokenizer::load(&layer_dir()))
-    }
-
     /// Loads the layer found in `layer_dir` (the directory standing for `/opt`).
     ///
     /// Reads the manifest, maps `dict/dict.bin` and checks its header: magic

@@ -8,7 +8,7 @@ mod common;
 use common::equality::{words_for, UserWord};
 use common::{news_corpus, python_jieba, repo, tokenizer, Rng};
 use serde_json::{json, Value};
-use toolbox_layer::{KeywordOptions, Method, StopWords};
+use toolbox_layer::{KeywordOptions, Method, StopWords, TagSet};
 
 /// One way of asking: jieba's parameters.
 #[derive(Clone)]
@@ -57,10 +57,11 @@ fn request(text: &str, ask: &Ask, words: &[UserWord]) -> Value {
 /// Our keywords in the oracle's shape: `[word, weight]` or `[word, tag, weight]`.
 fn ours(text: &str, ask: &Ask, words: &[UserWord]) -> Value {
     let stop_words = StopWords::new(ask.stop_words.iter().copied());
+    let allow_pos = ask.allow_pos.map(TagSet::new);
     let options = KeywordOptions {
         method: ask.method,
         top_k: ask.top_k,
-        allow_pos: ask.allow_pos,
+        allow_pos: allow_pos.as_ref(),
         with_flag: ask.with_flag,
         stop_words: &stop_words,
     };

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 use toolbox_gateway::{Params, Request, Response};
 use toolbox_layer::{
-    Dictionaries, Keyword, KeywordOptions, Method, StopWords, Tokenizer, MAX_ALLOW_POS, MAX_STOP_WORDS,
+    Dictionaries, Keyword, KeywordOptions, Method, StopWords, TagSet, Tokenizer, MAX_ALLOW_POS, MAX_STOP_WORDS,
     TAGGING_WORK_PER_REQUEST,
 };
 
@@ -41,7 +41,7 @@ fn extract(tokenizer: &Tokenizer, params: &Params) -> Result<Response, Response>
         Some(name) => Method::parse(name).ok_or_else(|| Response::error(400, "'method' must be tfidf or textrank"))?,
     };
     let top_k = params.bounded("topK", 1..=1000, 20)? as usize;
-    let allow_pos = params.strings("allowPOS", MAX_ALLOW_POS)?;
+    let allow_pos = params.strings("allowPOS", MAX_ALLOW_POS)?.map(|tags| TagSet::new(&tags));
     let stop_words = StopWords::new(params.strings("stopWords", MAX_STOP_WORDS)?.unwrap_or_default());
     // jieba's withFlag only matters under a POS filter; on by default so the
     // answer says which tag each keyword was ranked under.
@@ -50,7 +50,7 @@ fn extract(tokenizer: &Tokenizer, params: &Params) -> Result<Response, Response>
     let added = tokenizer.added_by(params.get("userWords")).map_err(|e| Response::error(e.status(), &e.to_string()))?;
     let lexicon = tokenizer.lexicon_with(&added);
 
-    let options = KeywordOptions { method, top_k, allow_pos: allow_pos.as_deref(), with_flag, stop_words: &stop_words };
+    let options = KeywordOptions { method, top_k, allow_pos: allow_pos.as_ref(), with_flag, stop_words: &stop_words };
     // One bound on the tagging HMM's work for the whole request, as segment's pos=true.
     let mut work_left = TAGGING_WORK_PER_REQUEST;
     let mut rank = |text| {

@@ -2,8 +2,12 @@
 //! laid out so that a function maps the file and uses it as it is. Nothing is
 //! parsed at cold start; loading costs the pages a request touches.
 //!
-//! All integers and floats are little-endian. The file is a fixed header
-//! followed by sections, each starting on an 8-byte boundary:
+//! All integers and floats are little-endian: the byte order of both Lambda
+//! architectures (x86_64, and arm64 as aarch64 Linux runs it), so one layer
+//! serves both (`CompatibleArchitectures: [x86_64, arm64]`) and either maps
+//! the file as it is; a big-endian target is a compile error (below). The
+//! file is a fixed header followed by sections, each starting on an 8-byte
+//! boundary:
 //!
 //! | offset | size | field |
 //! |---|---|---|

@@ -113,6 +113,7 @@ options:
   --template FILE        SAM template (default: template.yaml)
   --logical-id ID        print only the name of the function with this logical id
                          (exit 1 if there is none)
+  --architecture         after each name a tab and its architecture (x86_64, arm64)
   --region REGION        the region intrinsics see (default: us-east-1)
   --parameter K=V        a template parameter value (repeatable)
   -h, --help             this help
@@ -201,6 +202,8 @@ pub struct Routes {
 pub struct Tools {
     pub sources: Sources,
     pub logical_id: Option<String>,
+    /// `--architecture`: each name followed by a tab and its architecture.
+    pub architecture: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -432,14 +435,16 @@ fn parse_routes(parser: &mut lexopt::Parser) -> Parsed {
 fn parse_tools(parser: &mut lexopt::Parser) -> Parsed {
     let mut sources = Sources::default();
     let mut logical_id = None;
+    let mut architecture = false;
     while let Some(flag) = next_flag(parser, &mut sources, false)? {
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help(TOOLS_HELP)),
             "--logical-id" => logical_id = Some(text(parser)?),
+            "--architecture" => architecture = true,
             _ => return Err(unexpected(Opt::Flag(flag))),
         }
     }
-    Ok(Command::Tools(Tools { sources, logical_id }))
+    Ok(Command::Tools(Tools { sources, logical_id, architecture }))
 }
 
 /// The program: parse, then run on one thread.

@@ -11,10 +11,11 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
 use crate::apigw::{jwt, Jwks, MAX_EVENT_BYTES};
+use crate::arch::{self, Platform};
 use crate::cli::{Command, Invoke, Routes, Serve, Sources, Tools};
 use crate::http::{self, fds, App};
-use crate::lambda::{Outcome, Pool, Settings};
-use crate::template::{Payload, Template};
+use crate::lambda::{find_bootstrap, Outcome, Pool, Settings};
+use crate::template::{Function, Payload, Template};
 use crate::{function_url, layers, log, process};
 
 /// Runs a parsed command on one thread, for life: PR_SET_PDEATHSIG follows
@@ -84,11 +85,12 @@ fn route_lines(template: &Template, pools: &[Arc<Pool>]) -> Vec<String> {
             Payload::V2 => "HttpApi v2",
         };
         lines.push(format!(
-            "{:<7} {:<24} -> {} ({}, {kind}, {} MB, {} s, up to {} instances){}",
+            "{:<7} {:<24} -> {} ({}, {kind}, {}, {} MB, {} s, up to {} instances){}",
             route.method.as_deref().unwrap_or("ANY"),
             route.path,
             f.name,
             f.logical_id,
+            f.architecture,
             f.memory_mb,
             f.timeout_s,
             pool.limit(),
@@ -135,11 +137,57 @@ fn routes(options: Routes) -> ExitCode {
     for pool in &pools {
         let f = &pool.function;
         match pool.bootstrap() {
-            Some(path) => println!("function {} ({}): {}", f.name, f.logical_id, path.display()),
+            Some(path) => {
+                println!("function {} ({}): {} [{}]", f.name, f.logical_id, path.display(), runs_as(f, &path))
+            }
             None => println!("function {} ({}): not built", f.name, f.logical_id),
         }
     }
     ExitCode::SUCCESS
+}
+
+/// What a built bootstrap runs as here (`arm64 (qemu-aarch64-static)`), and
+/// whether that is what the template says, or why it cannot run.
+fn runs_as(function: &Function, bootstrap: &Path) -> String {
+    let launcher = match arch::launcher(bootstrap) {
+        Ok(launcher) => launcher,
+        Err(message) => return format!("cannot run: {message}"),
+    };
+    let platform = Platform::of(function, &launcher).describe();
+    match not_as_the_template_says(function, &launcher) {
+        Some(mismatch) => format!("{platform}; {mismatch}"),
+        None => platform,
+    }
+}
+
+/// A bootstrap built for another architecture than the template's runs as
+/// it is built (Lambda would refuse it): this says so, and how to fix it.
+fn not_as_the_template_says(function: &Function, launcher: &arch::Launcher) -> Option<String> {
+    let machine = launcher.machine.filter(|m| *m != function.architecture)?;
+    let wanted = function.architecture;
+    Some(format!("built for {machine}, the template says {wanted} (scripts/build --arch {wanted})"))
+}
+
+/// Every built bootstrap of `functions` can start on this machine (a
+/// foreign one needs qemu-user), else one line naming what to install and
+/// exit 1, before anything is served; one not built for what the template
+/// says gets a warning.
+fn check_runnable<'a>(functions: impl IntoIterator<Item = &'a Function>, settings: &Settings) -> Result<(), ExitCode> {
+    for f in functions {
+        let Some(bootstrap) = find_bootstrap(&settings.bin_dirs, &f.name) else { continue };
+        match arch::launcher(&bootstrap) {
+            Ok(launcher) => {
+                if let Some(mismatch) = not_as_the_template_says(f, &launcher) {
+                    log::line(&f.name, &format!("warning: {}: {mismatch}", bootstrap.display()));
+                }
+            }
+            Err(message) => {
+                eprintln!("toolbox-local: {message}");
+                return Err(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn tools(options: Tools) -> ExitCode {
@@ -147,18 +195,18 @@ fn tools(options: Tools) -> ExitCode {
         Ok(t) => t,
         Err(code) => return code,
     };
-    match &options.logical_id {
-        Some(id) => match template.functions.iter().find(|f| &f.logical_id == id) {
-            Some(f) => println!("{}", f.name),
-            None => {
-                eprintln!("toolbox-local: no function {id} in {}", options.sources.template.display());
-                return ExitCode::FAILURE;
-            }
-        },
-        None => {
-            for f in &template.functions {
-                println!("{}", f.name);
-            }
+    let selected: Vec<_> = match &options.logical_id {
+        Some(id) => template.functions.iter().filter(|f| &f.logical_id == id).collect(),
+        None => template.functions.iter().collect(),
+    };
+    if let (Some(id), []) = (&options.logical_id, selected.as_slice()) {
+        eprintln!("toolbox-local: no function {id} in {}", options.sources.template.display());
+        return ExitCode::FAILURE;
+    }
+    for f in selected {
+        match options.architecture {
+            true => println!("{}\t{}", f.name, f.architecture),
+            false => println!("{}", f.name),
         }
     }
     ExitCode::SUCCESS
@@ -184,6 +232,9 @@ async fn serve(options: Serve) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Err(code) = check_runnable(&template.functions, &settings) {
+        return code;
+    }
     let listener = match tokio::net::TcpListener::bind((options.host.as_str(), options.port)).await {
         Ok(l) => l,
         Err(e) => {
@@ -411,6 +462,9 @@ async fn invoke(options: Invoke) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Err(code) = check_runnable([&function], &settings) {
+        return code;
+    }
     let pool = Pool::new(function, Arc::new(settings));
     let timeout_s = pool.function.timeout_s;
     let outcome = pool.invoke(Bytes::from(event)).await;

@@ -10,6 +10,7 @@
 //! [`cli`] the command line ([`files`] the files it names); [`watch`] rebuilds and swaps on changes.
 
 pub mod apigw;
+pub mod arch;
 pub mod cli;
 mod commands;
 pub mod files;

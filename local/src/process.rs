@@ -3,6 +3,7 @@
 //! live groups lets shutdown kill every one of them.
 
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::io;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
@@ -83,11 +84,20 @@ impl Drop for Child {
     }
 }
 
-/// Starts `program` with exactly `env`, stdin closed, stdout/stderr forwarded
-/// line by line to our stderr as `[label] line` (unless `quiet`).
-pub fn spawn(program: &Path, cwd: &Path, env: &[(String, String)], label: &str, quiet: bool) -> io::Result<Child> {
+/// Starts `program` with `args` and exactly `env`, stdin closed,
+/// stdout/stderr forwarded line by line to our stderr as `[label] line`
+/// (unless `quiet`).
+pub fn spawn(
+    program: &Path,
+    args: &[OsString],
+    cwd: &Path,
+    env: &[(String, String)],
+    label: &str,
+    quiet: bool,
+) -> io::Result<Child> {
     let mut command = Command::new(program);
     command
+        .args(args)
         .current_dir(cwd)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

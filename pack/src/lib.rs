@@ -1,12 +1,15 @@
 //! Packaging for Lambda: the function zips (`bootstrap`, mode 0755), the
-//! layer tree and its zip, and the glibc check every bootstrap must pass.
-//! Every archive is byte-for-byte reproducible: see [`zip`].
+//! layer tree and its zip, and the checks every bootstrap must pass (its
+//! glibc, its architecture). Every archive is byte-for-byte reproducible:
+//! see [`zip`].
 
+pub mod arch;
 pub mod glibc;
 pub mod zip;
 
 use std::path::{Path, PathBuf};
 
+use arch::Architecture;
 use glibc::GlibcVersion;
 use toolbox_layer::Dictionary;
 use zip::Entry;
@@ -154,10 +157,18 @@ pub struct FunctionBuild {
     pub glibc: Option<GlibcVersion>,
 }
 
-/// Checks `binary` against `max_glibc`, installs it as `<out>/bootstrap`
-/// (mode 0755) and writes `<out>/bootstrap.zip` holding just that file.
-pub fn package_function(binary: &Path, out: &Path, max_glibc: &GlibcVersion) -> Result<FunctionBuild, String> {
+/// Checks `binary` is an `arch` executable needing no glibc newer than
+/// `max_glibc`, installs it as `<out>/bootstrap` (mode 0755), writes
+/// `<out>/bootstrap.zip` holding just that file, and reads the zip back
+/// through [`check_function_zip`]: what ships is checked, not what was meant to.
+pub fn package_function(
+    binary: &Path,
+    out: &Path,
+    max_glibc: &GlibcVersion,
+    arch: Architecture,
+) -> Result<FunctionBuild, String> {
     let data = std::fs::read(binary).map_err(|e| format!("{}: cannot read: {e}", binary.display()))?;
+    arch.check(&data).map_err(|e| format!("{}: {e}", binary.display()))?;
     let glibc = check_glibc_bytes(binary, &data, max_glibc)?;
     let bootstrap = out.join("bootstrap");
     zip::write_atomically(&bootstrap, &data)?;
@@ -165,7 +176,28 @@ pub fn package_function(binary: &Path, out: &Path, max_glibc: &GlibcVersion) -> 
     let bytes = zip::write_zip(vec![Entry::new("bootstrap", 0o755, data)])?;
     let zip = out.join("bootstrap.zip");
     zip::write_atomically(&zip, &bytes)?;
+    check_function_zip(&zip, arch)?;
     Ok(FunctionBuild { bootstrap, zip, zip_bytes: bytes.len() as u64, glibc })
+}
+
+/// Checks `path` is what Lambda runs for an `arch` function: an `arch` ELF
+/// executable, or a zip holding exactly one such `bootstrap` with mode 0755.
+pub fn check_function_zip(path: &Path, arch: Architecture) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let in_file = |e: String| format!("{}: {e}", path.display());
+    if !bytes.starts_with(b"PK") {
+        return arch.check(&bytes).map_err(in_file);
+    }
+    let entries = zip::read_zip(&bytes).map_err(in_file)?;
+    match entries.as_slice() {
+        [entry] if entry.name == "bootstrap" && entry.mode == 0o755 => {
+            arch.check(&entry.data).map_err(|e| in_file(format!("bootstrap {e}")))
+        }
+        _ => {
+            let names: Vec<String> = entries.iter().map(|e| format!("{} ({:o})", e.name, e.mode)).collect();
+            Err(in_file(format!("holds [{}], not just an executable bootstrap", names.join(", "))))
+        }
+    }
 }
 
 #[cfg(unix)]

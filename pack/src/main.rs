@@ -5,16 +5,23 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use toolbox_layer::Dictionary;
+use toolbox_pack::arch::Architecture;
 use toolbox_pack::glibc::GlibcVersion;
-use toolbox_pack::{build_layer, build_user_layer, check_glibc_file, package_function, zip, AL2023_GLIBC};
+use toolbox_pack::{
+    build_layer, build_user_layer, check_function_zip, check_glibc_file, package_function, zip, AL2023_GLIBC,
+};
 
 const USAGE: &str = "\
 usage:
   toolbox-pack check-glibc [--max 2.34] [--list] FILE...
       fail (naming the symbols) if an ELF file needs a glibc newer than --max;
       --list also prints every needed library and symbol version
-  toolbox-pack function --binary FILE --out DIR [--max-glibc 2.34]
-      check FILE, install it as DIR/bootstrap (0755), write DIR/bootstrap.zip
+  toolbox-pack check-arch --arch x86_64|arm64 FILE...
+      fail unless each FILE is an ELF executable for that Lambda
+      architecture, or a zip holding exactly one such bootstrap (0755)
+  toolbox-pack function --binary FILE --out DIR [--max-glibc 2.34] [--arch x86_64|arm64]
+      check FILE (glibc, architecture: default this machine's), install it
+      as DIR/bootstrap (0755), write DIR/bootstrap.zip and check it
   toolbox-pack layer [--dict DIR] [--dictionary default|big] [--out DIR]
       write OUT/opt/ from DICT (defaults dict, target/layer; target/layer-big
       for big), zip it into OUT/toolbox-jieba.zip (toolbox-jieba-big.zip);
@@ -36,6 +43,7 @@ fn main() -> ExitCode {
     };
     let result = match command.as_str() {
         "check-glibc" => check_glibc(rest),
+        "check-arch" => check_arch(rest),
         "function" => function(rest),
         "layer" => layer(rest),
         "user-layer" => user_layer(rest),
@@ -120,6 +128,12 @@ impl Args {
             .ok_or_else(|| Failure::Usage(format!("--dictionary must be default or big, not {name:?}")))
     }
 
+    /// `--arch`, default the architecture this program was built for.
+    fn arch(&self) -> Result<Architecture, Failure> {
+        let native = if cfg!(target_arch = "aarch64") { "arm64" } else { "x86_64" };
+        Architecture::parse(self.get("arch").unwrap_or(native)).map_err(|e| Failure::Usage(format!("--arch: {e}")))
+    }
+
     fn glibc(&self, name: &str) -> Result<GlibcVersion, Failure> {
         GlibcVersion::parse(self.get(name).unwrap_or(AL2023_GLIBC))
             .map_err(|e| Failure::Usage(format!("--{name}: {e}")))
@@ -145,6 +159,11 @@ fn check_glibc(args: &[String]) -> Result<(), Failure> {
             Err(message) => failures.push(message),
         }
     }
+    all_passed(failures)
+}
+
+/// Every failure of a check over several files, one a line (none: success).
+fn all_passed(failures: Vec<String>) -> Result<(), Failure> {
     if failures.is_empty() {
         Ok(())
     } else {
@@ -162,15 +181,34 @@ fn list_dependencies(file: &str) {
     }
 }
 
+fn check_arch(args: &[String]) -> Result<(), Failure> {
+    let args = Args::parse(args, &["arch"])?;
+    args.require("arch")?;
+    let arch = args.arch()?;
+    if args.positional.is_empty() {
+        return Err(Failure::Usage("check-arch needs at least one FILE".into()));
+    }
+    let mut failures = Vec::new();
+    for file in &args.positional {
+        match check_function_zip(Path::new(file), arch) {
+            Ok(()) => println!("{file}: ok, {arch}"),
+            Err(message) => failures.push(message),
+        }
+    }
+    all_passed(failures)
+}
+
 fn function(args: &[String]) -> Result<(), Failure> {
-    let args = Args::parse(args, &["binary", "out", "max-glibc"])?;
+    let args = Args::parse(args, &["binary", "out", "max-glibc", "arch"])?;
     if !args.positional.is_empty() {
         return Err(Failure::Usage(format!("unexpected argument {:?}", args.positional[0])));
     }
     let max = args.glibc("max-glibc")?;
-    let built = package_function(Path::new(args.require("binary")?), Path::new(args.require("out")?), &max)?;
+    let arch = args.arch()?;
+    let built = package_function(Path::new(args.require("binary")?), Path::new(args.require("out")?), &max, arch)?;
     let glibc = built.glibc.map_or("none".to_string(), |v| v.to_string());
-    eprintln!("  {} ({} bytes zipped, needs glibc {glibc} <= {max})", built.zip.display(), built.zip_bytes);
+    let bytes = built.zip_bytes;
+    eprintln!("  {} ({arch}, {bytes} bytes zipped, needs glibc {glibc} <= {max})", built.zip.display());
     println!("{}", built.zip.display());
     Ok(())
 }

@@ -134,6 +134,73 @@ pub fn write_zip(mut entries: Vec<Entry>) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// Reads back an archive this writer made (or any zip without zip64,
+/// encryption or data descriptors): every entry, inflated and checked
+/// against its CRC-32, in central-directory order. Used to check what a
+/// built zip really holds, not what was meant to go in.
+pub fn read_zip(bytes: &[u8]) -> Result<Vec<Entry>, String> {
+    let end = bytes.len().checked_sub(22).ok_or("zip: too short for an end of central directory")?;
+    if read32(bytes, end)? != END_OF_CENTRAL_DIR {
+        return Err("zip: no end of central directory record (not a zip, or it has a comment)".into());
+    }
+    let count = read16(bytes, end + 10)? as usize;
+    let mut at = read32(bytes, end + 16)? as usize;
+    let mut entries = Vec::with_capacity(count);
+    for _ in 0..count {
+        if read32(bytes, at)? != CENTRAL_HEADER {
+            return Err(format!("zip: no central directory header at offset {at}"));
+        }
+        let method = read16(bytes, at + 10)?;
+        let crc = read32(bytes, at + 16)?;
+        let compressed = read32(bytes, at + 20)? as usize;
+        let size = read32(bytes, at + 24)? as usize;
+        let name_len = read16(bytes, at + 28)? as usize;
+        let skip = name_len + read16(bytes, at + 30)? as usize + read16(bytes, at + 32)? as usize;
+        let mode = (read32(bytes, at + 38)? >> 16) & 0o7777;
+        let local = read32(bytes, at + 42)? as usize;
+        let name = slice(bytes, at + 46, name_len)?;
+        let name = String::from_utf8(name.to_vec()).map_err(|_| "zip: an entry name is not UTF-8".to_string())?;
+        at += 46 + skip;
+
+        if read32(bytes, local)? != LOCAL_HEADER {
+            return Err(format!("zip: {name}: no local header at offset {local}"));
+        }
+        let data_at = local + 30 + read16(bytes, local + 26)? as usize + read16(bytes, local + 28)? as usize;
+        let body = slice(bytes, data_at, compressed)?;
+        let data = match method {
+            METHOD_STORED => body.to_vec(),
+            METHOD_DEFLATED => {
+                let mut data = Vec::with_capacity(size);
+                std::io::Read::read_to_end(&mut flate2::read::DeflateDecoder::new(body), &mut data)
+                    .map_err(|e| format!("zip: {name}: cannot inflate: {e}"))?;
+                data
+            }
+            other => return Err(format!("zip: {name}: compression method {other} is not stored or deflate")),
+        };
+        let mut actual = Crc::new();
+        actual.update(&data);
+        if data.len() != size || actual.sum() != crc {
+            return Err(format!("zip: {name}: size or CRC-32 does not match the central directory (corrupt)"));
+        }
+        entries.push(Entry { name, mode, data });
+    }
+    Ok(entries)
+}
+
+fn slice(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], String> {
+    at.checked_add(len)
+        .and_then(|end| bytes.get(at..end))
+        .ok_or_else(|| format!("zip: data ends before offset {at} + {len} (truncated)"))
+}
+
+fn read16(bytes: &[u8], at: usize) -> Result<u16, String> {
+    slice(bytes, at, 2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn read32(bytes: &[u8], at: usize) -> Result<u32, String> {
+    slice(bytes, at, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
 /// Every regular file under `dir`, named relative to it with `/`, permission
 /// bits normalized to 0755 (any execute bit set) or 0644. Symlinks and other
 /// special files are refused: what the archive holds must be what is on disk.
@@ -254,6 +321,20 @@ mod tests {
         let zip = write_zip(vec![Entry::new("noise", 0o644, data.clone())]).unwrap();
         assert_eq!(u16::from_le_bytes([zip[8], zip[9]]), METHOD_STORED);
         assert_eq!(&zip[30 + 5..30 + 5 + 256], data.as_slice());
+    }
+
+    #[test]
+    fn what_is_written_reads_back() {
+        let noise: Vec<u8> = (0..300u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let entries =
+            vec![Entry::new("a/b.txt", 0o644, b"hello hello hello".to_vec()), Entry::new("bootstrap", 0o755, noise)];
+        let zip = write_zip(entries.clone()).unwrap();
+        assert_eq!(read_zip(&zip).unwrap(), entries);
+        let mut corrupt = zip.clone();
+        corrupt[40] ^= 0xff; // inside the first entry's data
+        assert!(read_zip(&corrupt).is_err());
+        assert!(read_zip(&zip[..zip.len() - 1]).is_err());
+        assert!(read_zip(b"not a zip at all, just some text").is_err());
     }
 
     #[test]

@@ -4,7 +4,8 @@
 #
 # What it gives a script:
 #   die / usage_error        one-line messages on stderr, exit 1 / 2
-#   parse_common_option      --region / --profile, collected into AWS_GLOBAL
+#   parse_common_option      --region / --profile, collected into AWS_GLOBAL (every
+#                            --region in OPT_REGIONS, for the commands that take several)
 #   find_aws / find_python   the pinned CLI in .venv/aws (or one on PATH)
 #   find_sam                 the pinned SAM CLI in .venv/sam (or one on PATH)
 #   aws_try / aws_do         run `aws`, turning its errors into plain sentences
@@ -22,7 +23,8 @@ TOOLBOX_LIB="$TOOLBOX_ROOT/scripts/lib"
 LAYER_NAME_DEFAULT="toolbox-jieba"
 USER_LAYER_NAME_DEFAULT="toolbox-userdict"
 LAYER_RUNTIME="provided.al2023"
-LAYER_ARCHITECTURE="x86_64"
+# Data only, little-endian like both: one layer version serves either.
+LAYER_ARCHITECTURES=(x86_64 arm64)
 # The stack scripts/deploy creates and scripts/delete deletes by default.
 STACK_DEFAULT="lambda-toolbox"
 # The only action a layer version policy may grant (AWS refuses any other).
@@ -33,6 +35,7 @@ export AWS_PAGER=""
 
 AWS_GLOBAL=()
 OPT_REGION=""
+OPT_REGIONS=()
 OPT_PROFILE=""
 
 die() {
@@ -51,8 +54,9 @@ note() {
 }
 
 # parse_common_option "$@": if $1 is --region/--profile (with its value, as
-# `--region X` or `--region=X`), records it and sets SHIFT to the number of
-# words consumed; otherwise sets SHIFT=0.
+# `--region X` or `--region=X`), records it (OPT_REGION is the last region,
+# OPT_REGIONS all of them in order; a region given twice is a usage error)
+# and sets SHIFT to the number of words consumed; otherwise sets SHIFT=0.
 parse_common_option() {
     SHIFT=0
     local value
@@ -72,7 +76,9 @@ parse_common_option() {
     case "$1" in
         --region*)
             [[ "$value" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || usage_error "'$value' is not an AWS region name (like eu-west-1)"
+            case " ${OPT_REGIONS[*]-} " in *" $value "*) usage_error "--region $value is given twice" ;; esac
             OPT_REGION="$value"
+            OPT_REGIONS+=("$value")
             ;;
         --profile*) OPT_PROFILE="$value" ;;
     esac

@@ -3,7 +3,7 @@
 //! would ([`invoke`]), and a Lambda Runtime API for a real `bootstrap`
 //! ([`FakeRuntimeApi`]), which is toolbox-local's own Runtime API, so the
 //! emulator, the tests and the benchmark speak one implementation; and a
-//! plain [`http_get`] for tests that start a runner.
+//! plain [`http_get`] and [`http_post_json`] for tests that start a runner.
 //!
 //! Depend on it under `[dev-dependencies]` only.
 
@@ -12,5 +12,5 @@ mod http;
 mod runtime_api;
 
 pub use events::{events_dir, fixture, invoke, with_body, with_query, Answer};
-pub use http::http_get;
+pub use http::{http_get, http_post_json};
 pub use runtime_api::{invocation, FakeRuntimeApi};

@@ -4,6 +4,7 @@
 //! inspect, and exports `TOOLBOX_LAYER_DIR`). Tools come from `.venv/`
 //! (`scripts/setup`); everything they talk to is on 127.0.0.1.
 
+mod arm64;
 mod new_tool;
 mod openapi;
 mod packaging;
@@ -39,6 +40,35 @@ pub fn venv_tool(venv: &str, tool: &str) -> PathBuf {
     let path = repo_root().join(".venv").join(venv).join("bin").join(tool);
     assert!(path.is_file(), "{} is missing: run scripts/setup", path.display());
     path
+}
+
+/// This machine's Lambda architecture (`x86_64` or `arm64`).
+pub fn native_arch() -> &'static str {
+    if cfg!(target_arch = "aarch64") {
+        "arm64"
+    } else {
+        "x86_64"
+    }
+}
+
+/// Where scripts/build installs `arch`'s bootstraps, under the target
+/// directory: `lambda` for this machine's architecture, `lambda-<arch>` for the other.
+pub fn lambda_dir(arch: &str) -> String {
+    if arch == native_arch() {
+        "lambda".to_string()
+    } else {
+        format!("lambda-{arch}")
+    }
+}
+
+/// The architecture this machine builds without a cross compiler's help:
+/// the other one, which scripts/test builds for too.
+pub fn foreign_arch() -> &'static str {
+    if native_arch() == "arm64" {
+        "x86_64"
+    } else {
+        "arm64"
+    }
 }
 
 /// A file scripts/build or scripts/build-layer should have produced.

@@ -1,7 +1,9 @@
 //! Packaging: the layer zip is reproducible and holds exactly the `opt/`
-//! tree, each function zip holds an executable `bootstrap`, and the glibc
-//! check passes at provided.al2023's 2.34 but can fail. Zips are read back
-//! with Python's `zipfile`, an implementation independent of ours.
+//! tree, each function zip holds an executable `bootstrap` for its
+//! architecture (x86_64 and arm64, both built by scripts/test), and the glibc
+//! check passes at provided.al2023's 2.34 but can fail, on both. Zips are
+//! read back with Python's `zipfile`, ELF headers with binutils' `readelf`:
+//! implementations independent of ours.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::{built, describe, functions, repo_root, run, scratch_dir};
+use crate::{built, describe, foreign_arch, functions, lambda_dir, native_arch, repo_root, run, scratch_dir};
 
 /// Extracts `zip` into `dest` with Python's zipfile (after `testzip()`, which
 /// checks every CRC) and returns each entry's name, unix mode and timestamp.
@@ -122,15 +124,17 @@ fn layer_build_refuses_a_missing_dictionary_clearly() {
 #[test]
 fn function_zips_hold_an_executable_bootstrap() {
     let dir = scratch_dir("function-zips");
-    for function in functions() {
+    for (arch, function) in
+        [native_arch(), foreign_arch()].into_iter().flat_map(|a| functions().into_iter().map(move |f| (a, f)))
+    {
         let function = function.as_str();
-        let bootstrap = built(&format!("lambda/{function}/bootstrap"));
-        let zip = built(&format!("lambda/{function}/bootstrap.zip"));
+        let bootstrap = built(&format!("{}/{function}/bootstrap", lambda_dir(arch)));
+        let zip = built(&format!("{}/{function}/bootstrap.zip", lambda_dir(arch)));
         let binary = std::fs::read(&bootstrap).unwrap();
         assert_eq!(&binary[..4], b"\x7fELF", "{function}: bootstrap is an ELF executable");
         assert_eq!(mode(&bootstrap), 0o755, "{function}: bootstrap file mode");
 
-        let unpacked = dir.join(function);
+        let unpacked = dir.join(format!("{function}-{arch}"));
         let entries = python_unzip(&zip, &unpacked);
         assert_eq!(entries.len(), 1, "{function}: {entries:?}");
         assert_eq!(entries[0]["name"], "bootstrap");
@@ -194,13 +198,22 @@ fn bootstraps_link_the_layer_reader_but_not_its_compiler() {
     }
 }
 
+/// Every function's bootstrap, for both architectures.
+fn every_bootstrap() -> Vec<PathBuf> {
+    let archs = [native_arch(), foreign_arch()];
+    archs
+        .iter()
+        .flat_map(|a| functions().into_iter().map(move |f| built(&format!("{}/{f}/bootstrap", lambda_dir(a)))))
+        .collect()
+}
+
 #[test]
 fn every_bootstrap_needs_at_most_glibc_2_34() {
-    let bootstraps: Vec<PathBuf> = functions().iter().map(|f| built(&format!("lambda/{f}/bootstrap"))).collect();
+    let bootstraps = every_bootstrap();
     let output = run(Command::new(pack_binary()).args(["check-glibc", "--max", "2.34"]).args(&bootstraps));
     assert!(output.status.success(), "{}", describe(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(stdout.lines().filter(|l| l.contains(": ok")).count(), functions().len(), "{stdout}");
+    assert_eq!(stdout.lines().filter(|l| l.contains(": ok")).count(), bootstraps.len(), "{stdout}");
 
     // The same through the library, which also shows they are dynamically
     // linked against glibc (so the check had something to check).
@@ -213,6 +226,14 @@ fn every_bootstrap_needs_at_most_glibc_2_34() {
 
 #[test]
 fn glibc_check_fails_below_what_the_bootstraps_need() {
+    // aarch64 too: its glibc baseline is 2.17, and 2.34 is the same move of
+    // __libc_start_main and libpthread into libc.
+    let arm64 = built(&format!("{}/hello/bootstrap", lambda_dir("arm64")));
+    let output = run(Command::new(pack_binary()).args(["check-glibc", "--max", "2.33"]).arg(&arm64));
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("GLIBC_2.34 (libc.so.6)") && stderr.contains("__libc_start_main"), "{stderr}");
+
     let bootstrap = built("lambda/hello/bootstrap");
     let output = run(Command::new(pack_binary()).args(["check-glibc", "--max", "2.33"]).arg(&bootstrap));
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
@@ -260,15 +281,25 @@ fn glibc_check_refuses_bad_input_clearly() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// binutils' `readelf` (installed with gcc, which links Rust binaries; it
+/// reads every architecture's ELF) with `args` on `file`.
+fn readelf(args: &[&str], file: &Path) -> String {
+    let output = Command::new("readelf").args(args).arg(file).stdin(std::process::Stdio::null()).output();
+    let output = output.unwrap_or_else(|e| panic!("readelf (binutils) is needed for this test: {e}"));
+    assert!(output.status.success(), "{}", describe(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 #[test]
 fn glibc_reader_agrees_with_readelf() {
-    // binutils' readelf (installed with gcc, which links Rust binaries) is an
-    // independent reader of the same .gnu.version_r section.
-    let bootstrap = built("lambda/segment/bootstrap");
-    let readelf = Command::new("readelf").arg("-V").arg(&bootstrap).stdin(std::process::Stdio::null()).output();
-    let readelf = readelf.unwrap_or_else(|e| panic!("readelf (binutils) is needed for this test: {e}"));
-    assert!(readelf.status.success(), "{}", describe(&readelf));
-    let text = String::from_utf8_lossy(&readelf.stdout);
+    // An independent reader of the same .gnu.version_r section, on both architectures.
+    for arch in ["x86_64", "arm64"] {
+        glibc_reader_agrees_with_readelf_on(&built(&format!("{}/segment/bootstrap", lambda_dir(arch))));
+    }
+}
+
+fn glibc_reader_agrees_with_readelf_on(bootstrap: &Path) {
+    let text = readelf(&["-V"], bootstrap);
     let mut expected: Vec<String> = text
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -276,12 +307,82 @@ fn glibc_reader_agrees_with_readelf() {
         .filter(|w| w[0] == "Name:" && (w[1].starts_with("GLIBC_") || w[1].starts_with("GCC_")))
         .map(|w| w[1].to_string())
         .collect();
-    let deps = toolbox_pack::glibc::dependencies(&std::fs::read(&bootstrap).unwrap()).unwrap();
+    let deps = toolbox_pack::glibc::dependencies(&std::fs::read(bootstrap).unwrap()).unwrap();
     let mut ours: Vec<String> = deps.versions.iter().map(|n| n.version.clone()).collect();
     expected.sort();
     ours.sort();
     assert!(!ours.is_empty());
-    assert_eq!(ours, expected, "symbol versions read by toolbox-pack vs readelf -V");
+    assert_eq!(ours, expected, "{}: symbol versions read by toolbox-pack vs readelf -V", bootstrap.display());
+}
+
+#[test]
+fn every_zip_holds_a_bootstrap_for_its_architecture_as_readelf_sees_it() {
+    for arch in ["x86_64", "arm64"] {
+        // readelf's names for the two machines.
+        let machine = if arch == "arm64" { "AArch64" } else { "Advanced Micro Devices X86-64" };
+        let zips: Vec<PathBuf> =
+            functions().iter().map(|f| built(&format!("{}/{f}/bootstrap.zip", lambda_dir(arch)))).collect();
+        let output = run(Command::new(pack_binary()).args(["check-arch", "--arch", arch]).args(&zips));
+        assert!(output.status.success(), "{arch}: {}", describe(&output));
+        assert_eq!(String::from_utf8_lossy(&output.stdout).matches(&format!(": ok, {arch}")).count(), zips.len());
+        for function in functions() {
+            let bootstrap = built(&format!("{}/{function}/bootstrap", lambda_dir(arch)));
+            let header = readelf(&["-h"], &bootstrap);
+            let line = header.lines().find(|l| l.trim_start().starts_with("Machine:")).unwrap_or_default();
+            assert!(line.ends_with(machine), "{function} ({arch}): readelf says {line:?}");
+        }
+    }
+}
+
+#[test]
+fn a_bootstrap_of_the_wrong_architecture_never_ships() {
+    let dir = scratch_dir("wrong-arch");
+    let x86 = built(&format!("{}/hello/bootstrap", lambda_dir("x86_64")));
+    let arm = built(&format!("{}/hello/bootstrap.zip", lambda_dir("arm64")));
+    // The check itself, on a zip and on a bare binary, both ways.
+    for (arch, file, found) in [("arm64", &x86, "x86_64"), ("x86_64", &arm, "arm64")] {
+        let output = run(Command::new(pack_binary()).args(["check-arch", "--arch", arch]).arg(file));
+        assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("built for {found}, not {arch}")), "{stderr}");
+    }
+    // Packaging refuses it before writing anything.
+    let out = dir.join("hello");
+    let output = run(Command::new(pack_binary())
+        .args(["function", "--arch", "arm64", "--binary"])
+        .arg(&x86)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("built for x86_64, not arm64"), "{}", describe(&output));
+    assert!(!out.exists(), "a refused binary left {}", out.display());
+
+    // A zip holding more than the bootstrap, or a bootstrap that is not executable, is no function zip.
+    let entry = |name: &str, mode| toolbox_pack::zip::Entry::new(name, mode, std::fs::read(&x86).unwrap());
+    for (entries, message) in [
+        (vec![entry("bootstrap", 0o755), entry("extra", 0o644)], "not just an executable bootstrap"),
+        (vec![entry("bootstrap", 0o644)], "not just an executable bootstrap"),
+    ] {
+        let zip = dir.join("odd.zip");
+        std::fs::write(&zip, toolbox_pack::zip::write_zip(entries).unwrap()).unwrap();
+        let output = run(Command::new(pack_binary()).args(["check-arch", "--arch", "x86_64"]).arg(&zip));
+        assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+        assert!(String::from_utf8_lossy(&output.stderr).contains(message), "{}", describe(&output));
+    }
+    // Usage errors exit 2.
+    for (args, message) in [
+        (vec!["check-arch", "--arch", "aarch64", "x"], "x86_64 or arm64"),
+        (vec!["check-arch", "x"], "--arch is required"),
+        (vec!["check-arch", "--arch", "arm64"], "at least one FILE"),
+    ] {
+        let output = run(Command::new(pack_binary()).args(&args));
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", describe(&output));
+        assert!(String::from_utf8_lossy(&output.stderr).contains(message), "{args:?}: {}", describe(&output));
+    }
+    let output = run(Command::new(repo_root().join("scripts/build")).args(["--arch", "sparc"]));
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("expected x86_64, arm64 or all"), "{}", describe(&output));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Copies the directory tree `from` to `to` (new files, new mtimes).

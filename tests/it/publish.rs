@@ -429,7 +429,7 @@ fn publish_once_per_content_and_a_changed_dictionary_makes_version_2() {
     let v1 = layer_version(&aws, "toolbox-jieba", 1);
     assert_eq!(v1["Content"]["CodeSha256"], code_sha256(&zip1));
     assert_eq!(v1["CompatibleRuntimes"], serde_json::json!(["provided.al2023"]));
-    assert_eq!(v1["CompatibleArchitectures"], serde_json::json!(["x86_64"]));
+    assert_eq!(v1["CompatibleArchitectures"], serde_json::json!(["x86_64", "arm64"]), "data only: both");
     let description = v1["Description"].as_str().unwrap();
     assert!(description.contains(&content1), "description {description:?} lacks content version {content1}");
 
@@ -468,6 +468,103 @@ fn publish_once_per_content_and_a_changed_dictionary_makes_version_2() {
         )
         .ok();
     assert_eq!(other.last_line(), format!("arn:aws:lambda:eu-west-1:{OWNER}:layer:jieba-test:1"));
+}
+
+/// `args` for the AWS CLI in `region`.
+fn in_region<'a>(region: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    [&["--region", region], args].concat()
+}
+
+#[test]
+fn publish_and_share_in_two_regions_at_once() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto);
+    let (zip, _) = layer_zip();
+    let (eu, ap) = ("eu-west-1", "ap-southeast-2");
+    let regional =
+        |region: &str, version: u64| format!("arn:aws:lambda:{region}:{OWNER}:layer:toolbox-jieba:{version}");
+    let versions = |region: &str| -> Vec<u64> {
+        let run = aws.cli(in_region(region, &["lambda", "list-layer-versions", "--layer-name", "toolbox-jieba"])).ok();
+        let mut v: Vec<u64> =
+            run.json()["LayerVersions"].as_array().unwrap().iter().map(|v| v["Version"].as_u64().unwrap()).collect();
+        v.sort();
+        v
+    };
+    // The second region already has a version of other content: versions differ per region.
+    let dir = TempDir::new("two-regions");
+    let other = dir.path().join("other.zip");
+    let entries = vec![toolbox_pack::zip::Entry::new("toolbox/x", 0o644, b"x".to_vec())];
+    fs::write(&other, toolbox_pack::zip::write_zip(entries).unwrap()).unwrap();
+    let other_file = format!("fileb://{}", other.display());
+    let publish_other = ["lambda", "publish-layer-version", "--layer-name", "toolbox-jieba", "--zip-file", &other_file];
+    aws.cli(in_region(ap, &publish_other)).ok();
+
+    let publish = |regions: &[&str]| {
+        let mut args = vec![OsStr::new("--zip"), zip.as_os_str()];
+        for region in regions {
+            args.extend([OsStr::new("--region"), OsStr::new(*region)]);
+        }
+        aws.script("publish-layer", args)
+    };
+    // One ARN per region, last, in the order given.
+    let first = publish(&[eu, ap]).ok();
+    let lines: Vec<&str> = first.stdout.lines().collect();
+    assert_eq!(lines, [regional(eu, 1), regional(ap, 2)], "stderr:\n{}", first.stderr);
+    for (region, version) in [(eu, 1), (ap, 2)] {
+        let v = aws
+            .cli(in_region(
+                region,
+                &[
+                    "lambda",
+                    "get-layer-version",
+                    "--layer-name",
+                    "toolbox-jieba",
+                    "--version-number",
+                    &version.to_string(),
+                ],
+            ))
+            .ok()
+            .json();
+        assert_eq!(v["Content"]["CodeSha256"], code_sha256(zip), "{region}");
+        assert_eq!(v["CompatibleArchitectures"], serde_json::json!(["x86_64", "arm64"]), "{region}");
+    }
+    // Idempotent in each region, whichever order; a new region publishes there only.
+    let again = publish(&[ap, "us-west-2", eu]).ok();
+    let lines: Vec<&str> = again.stdout.lines().collect();
+    assert_eq!(lines, [regional(ap, 2), regional("us-west-2", 1), regional(eu, 1)], "stderr:\n{}", again.stderr);
+    assert_eq!(again.stderr.matches("nothing published").count(), 2, "{}", again.stderr);
+    assert_eq!((versions(eu), versions(ap), versions("us-west-2")), (vec![1], vec![1, 2], vec![1]));
+    publish(&[eu, eu]).fails(2, "--region eu-west-1 is given twice");
+
+    // Shared in both regions with one command: each ARN in its own region.
+    let (arn_eu, arn_ap) = (regional(eu, 1), regional(ap, 2));
+    let share = |args: &[&str]| {
+        aws.script("share-layer", [arn_eu.as_str(), arn_ap.as_str()].into_iter().chain(args.iter().copied()))
+    };
+    share(&["--account", ACCOUNT_A]).ok();
+    let policy_in = |region: &str, version: u64| -> String {
+        let version = version.to_string();
+        let args =
+            ["lambda", "get-layer-version-policy", "--layer-name", "toolbox-jieba", "--version-number", &version];
+        aws.cli(in_region(region, &args)).ok().json()["Policy"].as_str().unwrap().to_string()
+    };
+    for (region, version) in [(eu, 1), (ap, 2)] {
+        assert!(policy_in(region, version).contains(&format!("toolbox-account-{ACCOUNT_A}")), "{region}");
+    }
+    // --list names the ARN of each grant when there are several.
+    let listed: BTreeSet<String> = share(&["--list"]).ok().stdout.lines().map(str::to_string).collect();
+    let grant_line =
+        |arn: &str| format!("account\t{ACCOUNT_A}\tlambda:GetLayerVersion\ttoolbox-account-{ACCOUNT_A}\t{arn}");
+    assert_eq!(listed, [grant_line(&arn_eu), grant_line(&arn_ap)].into());
+    // A revoke is checked on every ARN before any grant is removed.
+    aws.script("share-layer", [arn_eu.as_str(), "--revoke", ACCOUNT_A]).ok();
+    share(&["--revoke", ACCOUNT_A]).fails(1, &format!("account {ACCOUNT_A} has no grant on {arn_eu}"));
+    assert!(policy_in(ap, 2).contains(&format!("toolbox-account-{ACCOUNT_A}")), "nothing was revoked in {ap}");
+    aws.script("share-layer", [arn_ap.as_str(), "--revoke", ACCOUNT_A]).ok();
+    // One --region cannot match ARNs of two regions.
+    share(&["--list", "--region", eu]).fails(2, "does not match the ARN's region");
+    share(&["--list", "--region", eu, "--region", ap]).fails(2, "one --region at most");
+    aws.script("share-layer", [arn_eu.as_str(), arn_eu.as_str(), "--list"]).fails(2, "is given twice");
 }
 
 #[test]
@@ -920,6 +1017,12 @@ fn deploy_dry_run_shows_the_sam_commands() {
     );
 
     let deploy = |args: &[&str]| aws.script("deploy", args.iter().copied());
+    // The architecture reaches sam build's makefile through the environment.
+    let x86 = ok_lines(deploy(&["--dry-run", "--parameter", "Architecture=x86_64"]));
+    assert!(x86[0].starts_with("env TOOLBOX_ARCH=x86_64 "), "{}", x86[0]);
+    assert!(x86[0].ends_with("--parameter-overrides Architecture=x86_64"), "{}", x86[0]);
+    assert!(x86[1].contains("sam deploy") && x86[1].ends_with("Architecture=x86_64"), "{}", x86[1]);
+    deploy(&["--dry-run", "--parameter", "Architecture=aarch64"]).fails(2, "Architecture is x86_64 or arm64");
     deploy(&["--dry-run", "--layer-arn", "toolbox-jieba"]).fails(2, "is not a Lambda layer version ARN");
     deploy(&["--dry-run", "--layer-arn", shared, "--share-account", ACCOUNT_A]).fails(2, "creates none");
     deploy(&["--dry-run", "--layer-arn", shared, "--region", "us-east-1"])

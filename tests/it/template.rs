@@ -110,7 +110,7 @@ fn cfn_lint_rejects_a_wrong_runtime_or_architecture() {
     let original = std::fs::read_to_string(template_path()).unwrap();
     let breakages = [
         ("Runtime: provided.al2023", "Runtime: provided.al2099", "provided.al2099"),
-        ("\n    Architectures: [x86_64]\n", "\n    Architectures: [x86_65]\n", "x86_65"),
+        ("\n    Architectures: [!Ref Architecture]\n", "\n    Architectures: [x86_65]\n", "x86_65"),
         ("MemorySize: 128", "MemorySize: 64", "64"),
     ];
     for (from, to, named) in breakages {
@@ -127,6 +127,7 @@ fn cfn_lint_rejects_a_wrong_runtime_or_architecture() {
 /// Every option the parameters turn on, each alone and all together.
 pub(crate) fn options() -> Vec<Value> {
     let each = [
+        json!({"Architecture": "x86_64"}),
         json!({"LogFormat": "Text"}),
         json!({"LogLevel": "DEBUG"}),
         json!({"LogLevel": "ERROR"}),
@@ -142,7 +143,7 @@ pub(crate) fn options() -> Vec<Value> {
         json!({"BigDictionaryLayer": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba-big:2",
             "DefaultDictionary": "big", "JiebaLayerArn": "none"}),
     ];
-    let all = json!({"DeploymentPreferenceType": "Linear10PercentEvery1Minute", "LogLevel": "WARN",
+    let all = json!({"Architecture": "x86_64", "DeploymentPreferenceType": "Linear10PercentEvery1Minute", "LogLevel": "WARN",
         "JwtIssuer": "https://issuer.example.com", "JwtAudience": "a", "JwtScopes": "s",
         "FunctionUrlAuthType": "AWS_IAM", "ThrottlingRateLimit": "100", "ThrottlingBurstLimit": "200",
         "UserDictLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-userdict:3",
@@ -164,8 +165,10 @@ fn cfn_lint_accepts_every_option() {
         );
     }
     // A value outside AllowedValues is refused, so the loop above checks something.
-    let output = cfn_lint(&template_path(), &json!({"LogFormat": "Xml"}), &dir);
-    assert!(!output.status.success(), "cfn-lint accepted LogFormat Xml");
+    for (parameter, value) in [("LogFormat", "Xml"), ("Architecture", "aarch64")] {
+        let output = cfn_lint(&template_path(), &json!({parameter: value}), &dir);
+        assert!(!output.status.success(), "cfn-lint accepted {parameter} {value}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -192,35 +195,49 @@ fn sam_validate_accepts_the_template_and_every_option_offline() {
 }
 
 #[test]
-fn sam_build_builds_every_function_and_the_layer_offline() {
+fn sam_build_builds_every_function_and_the_layer_offline_for_either_architecture() {
     let dir = scratch_dir("sam-build");
-    let build = dir.join("build");
-    let output = run(offline(&venv_tool("sam", "sam"), &dir)
-        .args(["build", "--template-file"])
-        .arg(template_path())
-        .arg("--build-dir")
-        .arg(&build)
-        .current_dir(&dir));
-    assert!(output.status.success(), "sam build: {}", describe(&output));
+    // The template's default (arm64), then x86_64 as scripts/deploy asks for it.
+    for (arch, environment, overrides) in
+        [("arm64", None, None), ("x86_64", Some("x86_64"), Some("Architecture=x86_64"))]
+    {
+        let build = dir.join(format!("build-{arch}"));
+        let mut sam = offline(&venv_tool("sam", "sam"), &dir);
+        sam.args(["build", "--template-file"]).arg(template_path()).arg("--build-dir").arg(&build).current_dir(&dir);
+        sam.env_remove("TOOLBOX_ARCH");
+        if let Some(value) = environment {
+            sam.env("TOOLBOX_ARCH", value);
+        }
+        if let Some(overrides) = overrides {
+            sam.args(["--parameter-overrides", overrides]);
+        }
+        let output = run(&mut sam);
+        assert!(output.status.success(), "sam build ({arch}): {}", describe(&output));
 
-    for (logical_id, function) in function_ids() {
-        let (logical_id, function) = (logical_id.as_str(), function.as_str());
-        let bootstrap = build.join(logical_id).join("bootstrap");
-        let bytes =
-            std::fs::read(&bootstrap).unwrap_or_else(|e| panic!("{}: {e}\n{}", bootstrap.display(), describe(&output)));
-        assert_eq!(&bytes[..4], b"\x7fELF", "{logical_id}");
-        let installed = std::fs::read(target_dir().join("lambda").join(function).join("bootstrap")).unwrap();
-        assert!(bytes == installed, "{logical_id}: sam packaged something other than scripts/build's bootstrap");
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&bootstrap).unwrap().permissions().mode();
-        assert_eq!(mode & 0o111, 0o111, "{logical_id}: bootstrap is executable");
+        let expected = toolbox_pack::arch::Architecture::parse(arch).unwrap();
+        for (logical_id, function) in function_ids() {
+            let (logical_id, function) = (logical_id.as_str(), function.as_str());
+            let bootstrap = build.join(logical_id).join("bootstrap");
+            let bytes = std::fs::read(&bootstrap)
+                .unwrap_or_else(|e| panic!("{}: {e}\n{}", bootstrap.display(), describe(&output)));
+            assert_eq!(toolbox_pack::arch::Architecture::of_elf(&bytes), Ok(expected), "{logical_id}");
+            let installed =
+                std::fs::read(target_dir().join(crate::lambda_dir(arch)).join(function).join("bootstrap")).unwrap();
+            assert!(
+                bytes == installed,
+                "{logical_id}: sam packaged something other than scripts/build's {arch} bootstrap"
+            );
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&bootstrap).unwrap().permissions().mode();
+            assert_eq!(mode & 0o111, 0o111, "{logical_id}: bootstrap is executable");
+        }
+        let manifest = toolbox_layer::Manifest::read(&build.join("JiebaLayer/toolbox/manifest.json")).unwrap();
+        assert_eq!(manifest.name, "toolbox-jieba");
+        assert!(build.join("JiebaLayer/toolbox/dict/dict.txt").is_file());
+        // The built template points each resource at its build directory.
+        let built_template = std::fs::read_to_string(build.join("template.yaml")).unwrap();
+        assert!(built_template.contains("CodeUri: HelloFunction"), "{built_template}");
     }
-    let manifest = toolbox_layer::Manifest::read(&build.join("JiebaLayer/toolbox/manifest.json")).unwrap();
-    assert_eq!(manifest.name, "toolbox-jieba");
-    assert!(build.join("JiebaLayer/toolbox/dict/dict.txt").is_file());
-    // The built template points each resource at its build directory.
-    let built_template = std::fs::read_to_string(build.join("template.yaml")).unwrap();
-    assert!(built_template.contains("CodeUri: HelloFunction"), "{built_template}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -260,7 +277,13 @@ fn template_declares_the_functions_layer_and_api() {
     let globals = &t["Globals"]["Function"];
     assert_eq!(globals["Runtime"], "provided.al2023");
     assert_eq!(globals["Handler"], "bootstrap");
-    assert_eq!(globals["Architectures"], json!(["x86_64"]));
+    // Every function runs on the Architecture parameter, arm64 by default.
+    assert_eq!(globals["Architectures"], json!([{"Ref": "Architecture"}]));
+    let architecture = &t["Parameters"]["Architecture"];
+    assert_eq!(
+        (&architecture["Default"], &architecture["AllowedValues"]),
+        (&json!("arm64"), &json!(["arm64", "x86_64"]))
+    );
     assert_eq!(globals["MemorySize"], 128);
     assert_eq!(globals["Timeout"], 3);
     assert_eq!(
@@ -290,6 +313,7 @@ fn template_declares_the_functions_layer_and_api() {
         let resource = &resources[logical_id];
         assert_eq!(resource["Type"], "AWS::Serverless::Function", "{logical_id}");
         assert_eq!(resource["Metadata"]["BuildMethod"], "makefile", "{logical_id}");
+        assert!(resource["Properties"].get("Architectures").is_none(), "{logical_id} sets its own Architectures");
         let mut routes: Vec<(String, String)> = resource["Properties"]["Events"]
             .as_object()
             .unwrap()
@@ -320,7 +344,7 @@ fn template_declares_the_functions_layer_and_api() {
     let p = &layer["Properties"];
     assert_eq!(p["LayerName"], "toolbox-jieba");
     assert_eq!(p["CompatibleRuntimes"], json!(["provided.al2023"]));
-    assert_eq!(p["CompatibleArchitectures"], json!(["x86_64"]));
+    assert_eq!(p["CompatibleArchitectures"], json!(["x86_64", "arm64"]), "one data-only layer for both");
     assert_eq!(p["RetentionPolicy"], "Retain");
 
     assert_eq!(t["Parameters"]["JiebaLayerArn"]["Default"], "");
@@ -561,6 +585,30 @@ print(json.dumps(transform(template, parameters, NoManagedPolicies())))
         .arg(values.to_string()));
     assert!(output.status.success(), "SAM transform: {}", describe(&output));
     serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn every_deployed_function_runs_on_the_architecture_parameter() {
+    // After the SAM transform: each function (Globals merged in) names the
+    // parameter, and the one layer version declares both architectures.
+    let t = transformed(json!({}));
+    let of_type = |kind: &str| -> Vec<Value> {
+        t["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == kind).cloned().collect()
+    };
+    let functions = of_type("AWS::Lambda::Function");
+    assert_eq!(functions.len(), function_ids().len());
+    for function in &functions {
+        assert_eq!(function["Properties"]["Architectures"], json!([{"Ref": "Architecture"}]), "{function}");
+    }
+    let layers = of_type("AWS::Lambda::LayerVersion");
+    assert_eq!(layers.len(), 1);
+    assert_eq!(layers[0]["Properties"]["CompatibleArchitectures"], json!(["x86_64", "arm64"]));
+    // Which CloudFormation resolves to arm64 unless told otherwise.
+    let parsed = parsed_template();
+    let architecture = &parsed["Globals"]["Function"]["Architectures"][0];
+    for (parameters, arch) in [(vec![], "arm64"), (vec![("Architecture", "x86_64")], "x86_64")] {
+        assert_eq!(Evaluator { t: &parsed, parameters: &parameters }.value(architecture), json!(arch));
+    }
 }
 
 #[test]

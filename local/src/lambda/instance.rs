@@ -15,6 +15,7 @@ use tokio::time::sleep_until;
 use super::report::{self, Usage};
 use super::runtime_api::{ApiEvent, Invocation, RuntimeApi};
 use super::{Outcome, Settings};
+use crate::arch::{self, Platform};
 use crate::process::{self, Child};
 use crate::template::{Function, ACCOUNT_ID};
 use crate::{log, util};
@@ -29,6 +30,8 @@ pub struct Instance {
     /// The build it runs (see `Pool::retire`): an instance of an older one
     /// finishes its event and is then stopped.
     pub generation: u64,
+    /// What REPORT says it runs on.
+    platform: Platform,
 }
 
 impl Drop for Instance {
@@ -68,8 +71,17 @@ impl Instance {
         };
         let env = environment(&launch, &api.addr.to_string());
         let cwd = launch.bootstrap.parent().unwrap_or(Path::new(".")).to_owned();
+        // An arm64 bootstrap on an x86_64 machine runs under qemu-user; no
+        // emulator is no start (never the wrong binary, never silently).
+        let launcher = match arch::launcher(launch.bootstrap) {
+            Ok(launcher) => launcher,
+            Err(message) => {
+                log::line(label, &message);
+                return Err(Outcome::init_error("Runtime.InvalidEntrypoint", message));
+            }
+        };
         let spawned_at = Instant::now();
-        let child = match process::spawn(launch.bootstrap, &cwd, &env, label, log::quiet()) {
+        let child = match process::spawn(&launcher.program, &launcher.args, &cwd, &env, label, log::quiet()) {
             Ok(child) => child,
             Err(e) => {
                 let message = format!("cannot start {}: {e}", launch.bootstrap.display());
@@ -95,6 +107,7 @@ impl Instance {
             monitor,
             last_used: Instant::now(),
             generation: launch.generation,
+            platform: Platform::of(launch.function, &launcher),
         };
         let init_timeout = launch.settings.init_timeout;
         let deadline = tokio::time::Instant::from_std(spawned_at + init_timeout);
@@ -224,7 +237,7 @@ impl Instance {
             .load(Ordering::Relaxed)
             .max(process::peak_rss_kib(self.child.pid).unwrap_or(0))
             .div_ceil(1024);
-        let usage = Usage { duration, init, memory_mb: function.memory_mb, peak_mb };
+        let usage = Usage { duration, init, memory_mb: function.memory_mb, peak_mb, platform: self.platform };
         for line in [
             report::end(&request_id, &outcome, &function.logging),
             report::report(&request_id, &usage, &outcome, &function.logging),

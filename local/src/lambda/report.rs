@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use toolbox_gateway::log::{timestamp, Level};
 
 use super::Outcome;
+use crate::arch::Platform;
 use crate::template::Logging;
 
 /// What one invocation cost, as REPORT states it.
@@ -20,6 +21,7 @@ pub struct Usage {
     pub init: Option<Duration>,
     pub memory_mb: u64,
     pub peak_mb: u64,
+    pub platform: Platform,
 }
 
 impl Usage {
@@ -101,7 +103,11 @@ pub fn report(request_id: &str, usage: &Usage, outcome: &Outcome, logging: &Logg
     if let Some(ms) = init_ms {
         metrics["initDurationMs"] = json!(hundredths(ms));
     }
-    let mut fields = json!({"requestId": request_id, "metrics": metrics, "status": status(outcome)});
+    let mut fields = json!({"requestId": request_id, "metrics": metrics, "status": status(outcome),
+        "architecture": usage.platform.architecture.name()});
+    if let Some(emulator) = usage.platform.emulator {
+        fields["emulator"] = json!(emulator);
+    }
     if let Some(kind) = outcome.error_type().filter(|_| status(outcome) == "error") {
         fields["errorType"] = json!(kind);
     }
@@ -135,6 +141,7 @@ pub fn report_line(request_id: &str, usage: &Usage, outcome: &Outcome) -> String
     if let Some(ms) = init_ms {
         report.push_str(&format!("\tInit Duration: {ms:.2} ms"));
     }
+    report.push_str(&format!("\tArchitecture: {}", usage.platform.describe()));
     match outcome {
         Outcome::Timeout => report.push_str("\tStatus: timeout"),
         Outcome::OutOfMemory | Outcome::Crashed(_) => {
@@ -171,6 +178,10 @@ pub fn failure_line(request_id: &str, outcome: &Outcome, timeout_s: f64, memory_
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::Architecture;
+
+    const ARM64_UNDER_QEMU: Platform =
+        Platform { architecture: Architecture::Arm64, emulator: Some("qemu-aarch64-static") };
 
     #[test]
     fn cold_start_reports_bill_init_too() {
@@ -179,17 +190,20 @@ mod tests {
             init: Some(Duration::from_micros(2_190)),
             memory_mb: 128,
             peak_mb: 4,
+            platform: ARM64_UNDER_QEMU,
         };
         let line = report_line("r-1", &usage, &Outcome::Response(Default::default()));
         assert_eq!(
             line,
-            "REPORT RequestId: r-1\tDuration: 1.25 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 4 MB\tInit Duration: 2.19 ms"
+            "REPORT RequestId: r-1\tDuration: 1.25 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 4 MB\tInit Duration: 2.19 ms\tArchitecture: arm64 (qemu-aarch64-static)"
         );
     }
 
     #[test]
     fn failures_carry_their_status() {
-        let usage = Usage { duration: Duration::from_secs(3), init: None, memory_mb: 128, peak_mb: 129 };
+        let platform = Platform { architecture: Architecture::X86_64, emulator: None };
+        let usage = Usage { duration: Duration::from_secs(3), init: None, memory_mb: 128, peak_mb: 129, platform };
+        assert!(report_line("r", &usage, &Outcome::Response(Default::default())).ends_with("\tArchitecture: x86_64"));
         assert!(report_line("r", &usage, &Outcome::Timeout).ends_with("\tStatus: timeout"));
         assert!(report_line("r", &usage, &Outcome::OutOfMemory)
             .ends_with("\tStatus: error\tError Type: Runtime.OutOfMemory"));
@@ -213,6 +227,7 @@ mod tests {
             init: Some(Duration::from_micros(2_190)),
             memory_mb: 128,
             peak_mb: 4,
+            platform: ARM64_UNDER_QEMU,
         };
         let parse = |line: Option<String>| -> Value { serde_json::from_str(&line.unwrap()).unwrap() };
         let line = start("r-1", &json).unwrap();
@@ -233,7 +248,8 @@ mod tests {
         assert_eq!(
             reported["record"],
             json!({"requestId": "r-1", "status": "success", "metrics": {"durationMs": 1.25, "billedDurationMs": 5,
-                   "memorySizeMB": 128, "maxMemoryUsedMB": 4, "initDurationMs": 2.19}})
+                   "memorySizeMB": 128, "maxMemoryUsedMB": 4, "initDurationMs": 2.19},
+                   "architecture": "arm64", "emulator": "qemu-aarch64-static"})
         );
         let oom = parse(report("r-1", &usage, &Outcome::OutOfMemory, &json));
         assert_eq!(

@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::files;
+use crate::arch::Architecture;
 
 mod auth;
 mod intrinsics;
@@ -63,6 +64,8 @@ pub struct Function {
     pub timeout_s: f64,
     pub handler: String,
     pub runtime: String,
+    /// `Architectures` (one entry, as Lambda allows); Lambda's default is x86_64.
+    pub architecture: Architecture,
     pub environment: BTreeMap<String, String>,
     /// `ReservedConcurrentExecutions`, the per-function concurrency cap.
     pub reserved_concurrency: Option<usize>,
@@ -284,6 +287,14 @@ impl Template {
                 prop("FunctionName")?.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| logical_id.clone());
             let handler = prop("Handler")?.map(|v| scalar_string(&v)).unwrap_or_else(|| "bootstrap".into());
             let runtime = prop("Runtime")?.map(|v| scalar_string(&v)).unwrap_or_else(|| "provided.al2023".into());
+            let architecture = match prop("Architectures")? {
+                None => Architecture::X86_64,
+                Some(Value::Array(list)) if list.len() == 1 => Architecture::parse(&scalar_string(&list[0]))
+                    .map_err(|e| format!("{logical_id}: Architectures: {e}"))?,
+                Some(other) => {
+                    return Err(format!("{logical_id}: Architectures must list one architecture, not {other}"))
+                }
+            };
             let reserved_concurrency =
                 prop("ReservedConcurrentExecutions")?.and_then(|v| number(&v)).map(|n| n as usize);
             let logging = prop("LoggingConfig")?.map(|config| {
@@ -309,6 +320,7 @@ impl Template {
                 timeout_s,
                 handler,
                 runtime,
+                architecture,
                 environment,
                 reserved_concurrency,
                 logging: logging.unwrap_or_default(),
@@ -681,6 +693,13 @@ Resources:
         }
         let hello = t.routes.iter().find(|r| r.path == "/hello").unwrap();
         assert_eq!(hello.payload, Payload::V2);
+
+        // Every function runs on the Architecture parameter: arm64 unless told otherwise.
+        assert!(t.functions.iter().all(|f| f.architecture == Architecture::Arm64));
+        let mut x86 = Context::default();
+        x86.parameters.insert("Architecture".into(), "x86_64".into());
+        let t = Template::load(&path, &x86).unwrap();
+        assert!(t.functions.iter().all(|f| f.architecture == Architecture::X86_64));
         assert!(hello.cors.as_ref().is_some_and(|c| c.allow_origins == ["*"]));
     }
 
@@ -772,6 +791,14 @@ Resources:
 
     #[test]
     fn bad_limits_are_refused() {
+        let function =
+            |props: &str| format!("Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {props}\n");
+        let default = Template::parse(&function("{}"), &Context::default()).unwrap();
+        assert_eq!(default.functions[0].architecture, Architecture::X86_64, "Lambda's default");
+        for bad in ["{Architectures: [aarch64]}", "{Architectures: [x86_64, arm64]}", "{Architectures: arm64}"] {
+            let error = Template::parse(&function(bad), &Context::default()).unwrap_err();
+            assert!(error.starts_with("F: Architectures"), "{bad}: {error}");
+        }
         let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {MemorySize: 64}\n";
         assert!(Template::parse(text, &Context::default()).unwrap_err().contains("MemorySize"));
         let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {Timeout: 0}\n";

@@ -4,61 +4,23 @@
 //! said plainly instead of surfacing as `exec format error`.
 
 use std::ffi::OsString;
-use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::template::Function;
 
-/// A Lambda architecture, named as the template names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Architecture {
-    X86_64,
-    Arm64,
-}
+pub use toolbox_pack::arch::Architecture;
 
-impl Architecture {
-    /// The template's name (`x86_64`, `arm64`); anything else is refused,
-    /// as Lambda refuses it.
-    pub fn parse(name: &str) -> Result<Self, String> {
-        match name {
-            "x86_64" => Ok(Architecture::X86_64),
-            "arm64" => Ok(Architecture::Arm64),
-            _ => Err(format!("{name:?} is not a Lambda architecture (x86_64 or arm64)")),
-        }
+/// The machine an executable is built for, from its ELF header; `None` for
+/// a file that is not an ELF executable for a Lambda architecture (a test's
+/// shell script, another machine): such a file is run as it is.
+pub fn machine_of(path: &Path) -> std::io::Result<Option<Architecture>> {
+    let mut header = [0u8; 20];
+    let mut file = std::fs::File::open(path)?;
+    if file.read_exact(&mut header).is_err() {
+        return Ok(None);
     }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Architecture::X86_64 => "x86_64",
-            Architecture::Arm64 => "arm64",
-        }
-    }
-
-    /// The machine this program runs on, if Lambda has it.
-    pub fn native() -> Option<Self> {
-        match std::env::consts::ARCH {
-            "x86_64" => Some(Architecture::X86_64),
-            "aarch64" => Some(Architecture::Arm64),
-            _ => None,
-        }
-    }
-
-    /// The machine an ELF executable is built for, from its header's
-    /// `e_machine` (`EM_X86_64` 62, `EM_AARCH64` 183); `None` for a file
-    /// that is not an ELF executable for either (a script, another machine).
-    pub fn of_binary(path: &Path) -> std::io::Result<Option<Self>> {
-        let mut header = [0u8; 20];
-        let mut file = std::fs::File::open(path)?;
-        if file.read_exact(&mut header).is_err() || &header[..4] != b"\x7fELF" || header[5] != 1 {
-            return Ok(None);
-        }
-        Ok(match u16::from_le_bytes([header[18], header[19]]) {
-            62 => Some(Architecture::X86_64),
-            183 => Some(Architecture::Arm64),
-            _ => None,
-        })
-    }
+    Ok(Architecture::of_elf(&header).ok())
 }
 
 /// How a bootstrap is started on this machine: as itself, or, built for the
@@ -88,8 +50,7 @@ fn emulator(machine: Architecture) -> (&'static str, &'static str, &'static str)
 /// missing, the error says which package gives it; there is no fallback.
 pub fn launcher(bootstrap: &Path) -> Result<Launcher, String> {
     let direct = |machine| Launcher { program: bootstrap.to_owned(), args: Vec::new(), machine, emulator: None };
-    let machine =
-        Architecture::of_binary(bootstrap).map_err(|e| format!("cannot read {}: {e}", bootstrap.display()))?;
+    let machine = machine_of(bootstrap).map_err(|e| format!("cannot read {}: {e}", bootstrap.display()))?;
     let (Some(machine), Some(native)) = (machine, Architecture::native()) else {
         return Ok(direct(machine));
     };
@@ -144,12 +105,6 @@ impl Platform {
     }
 }
 
-impl fmt::Display for Architecture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,10 +114,10 @@ mod tests {
         assert_eq!(Architecture::parse("arm64"), Ok(Architecture::Arm64));
         assert!(Architecture::parse("aarch64").is_err());
         let me = std::env::current_exe().unwrap();
-        assert_eq!(Architecture::of_binary(&me).unwrap(), Architecture::native());
+        assert_eq!(machine_of(&me).unwrap(), Architecture::native());
         let script = std::env::temp_dir().join(format!("toolbox-arch-{}.sh", std::process::id()));
         std::fs::write(&script, "#!/bin/sh\n").unwrap();
-        assert_eq!(Architecture::of_binary(&script).unwrap(), None);
+        assert_eq!(machine_of(&script).unwrap(), None);
         // Not an ELF we know: run as it is.
         assert_eq!(launcher(&script).unwrap().program, script);
         std::fs::remove_file(&script).unwrap();

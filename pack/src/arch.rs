@@ -35,6 +35,15 @@ impl Architecture {
         }
     }
 
+    /// The machine this program runs on, if Lambda has it.
+    pub fn native() -> Option<Self> {
+        match std::env::consts::ARCH {
+            "x86_64" => Some(Architecture::X86_64),
+            "aarch64" => Some(Architecture::Arm64),
+            _ => None,
+        }
+    }
+
     /// The architecture of a 64-bit little-endian ELF file (Lambda runs no
     /// other kind), or a message saying what the file is instead.
     pub fn of_elf(file: &[u8]) -> Result<Self, String> {

@@ -130,7 +130,7 @@ impl Args {
 
     /// `--arch`, default the architecture this program was built for.
     fn arch(&self) -> Result<Architecture, Failure> {
-        let native = if cfg!(target_arch = "aarch64") { "arm64" } else { "x86_64" };
+        let native = Architecture::native().map_or("x86_64", Architecture::name);
         Architecture::parse(self.get("arch").unwrap_or(native)).map_err(|e| Failure::Usage(format!("--arch: {e}")))
     }
 

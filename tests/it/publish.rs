@@ -470,6 +470,25 @@ fn publish_once_per_content_and_a_changed_dictionary_makes_version_2() {
     assert_eq!(other.last_line(), format!("arn:aws:lambda:eu-west-1:{OWNER}:layer:jieba-test:1"));
 }
 
+#[test]
+fn a_version_of_the_same_content_for_x86_64_only_is_published_again_for_both() {
+    let moto = Moto::start();
+    let aws = Aws::new(&moto);
+    let (zip, _) = layer_zip();
+    // As publish-layer published it before arm64: the same bytes, x86_64 only.
+    let file = format!("fileb://{}", zip.display());
+    let old = ["lambda", "publish-layer-version", "--layer-name", "toolbox-jieba", "--zip-file", &file];
+    aws.cli(old.iter().copied().chain(["--compatible-architectures", "x86_64"])).ok();
+
+    let run = aws.script("publish-layer", [OsStr::new("--zip"), zip.as_os_str()]).ok();
+    assert_eq!(run.last_line(), arn("toolbox-jieba", 2), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("compatible with x86_64, not arm64 x86_64"), "{}", run.stderr);
+    let v2 = layer_version(&aws, "toolbox-jieba", 2);
+    assert_eq!(v2["CompatibleArchitectures"], serde_json::json!(["x86_64", "arm64"]));
+    // Now it is idempotent again.
+    assert_eq!(publish(&aws, zip), arn("toolbox-jieba", 2));
+}
+
 /// `args` for the AWS CLI in `region`.
 fn in_region<'a>(region: &'a str, args: &[&'a str]) -> Vec<&'a str> {
     [&["--region", region], args].concat()

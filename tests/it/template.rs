@@ -590,7 +590,8 @@ print(json.dumps(transform(template, parameters, NoManagedPolicies())))
 #[test]
 fn every_deployed_function_runs_on_the_architecture_parameter() {
     // After the SAM transform: each function (Globals merged in) names the
-    // parameter, and the one layer version declares both architectures.
+    // parameter, and both layer versions (the default dictionary's and the
+    // big one's, each behind its condition) declare both architectures.
     let t = transformed(json!({}));
     let of_type = |kind: &str| -> Vec<Value> {
         t["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == kind).cloned().collect()
@@ -601,8 +602,10 @@ fn every_deployed_function_runs_on_the_architecture_parameter() {
         assert_eq!(function["Properties"]["Architectures"], json!([{"Ref": "Architecture"}]), "{function}");
     }
     let layers = of_type("AWS::Lambda::LayerVersion");
-    assert_eq!(layers.len(), 1);
-    assert_eq!(layers[0]["Properties"]["CompatibleArchitectures"], json!(["x86_64", "arm64"]));
+    assert_eq!(layers.len(), 2, "{layers:?}");
+    for layer in &layers {
+        assert_eq!(layer["Properties"]["CompatibleArchitectures"], json!(["x86_64", "arm64"]), "{layer}");
+    }
     // Which CloudFormation resolves to arm64 unless told otherwise.
     let parsed = parsed_template();
     let architecture = &parsed["Globals"]["Function"]["Architectures"][0];

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::files;
 use crate::arch::Architecture;
+use crate::files;
 
 mod auth;
 mod intrinsics;

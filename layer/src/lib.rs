@@ -27,6 +27,7 @@ pub mod keywords;
 mod lexicon;
 mod location;
 mod manifest;
+pub mod overlay;
 mod posseg;
 mod request_words;
 mod tokenizer;

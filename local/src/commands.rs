@@ -16,7 +16,7 @@ use crate::cli::{Command, Invoke, Routes, Serve, Sources, Tools};
 use crate::http::{self, fds, App};
 use crate::lambda::{find_bootstrap, Outcome, Pool, Settings};
 use crate::template::{Function, Payload, Template};
-use crate::{function_url, layers, log, process};
+use crate::{function_url, log, process};
 
 /// Runs a parsed command on one thread, for life: PR_SET_PDEATHSIG follows
 /// the thread that forked a child, so every child is forked from this one.
@@ -58,7 +58,7 @@ fn layer_scratch() -> PathBuf {
 
 /// `settings` with `TOOLBOX_LAYER_DIR` set to the `/opt` the layer dirs make.
 fn layer_settings(sources: &Sources, mut settings: Settings) -> Result<Settings, String> {
-    settings.layer_dir = layers::opt_dir(&sources.layer_dirs(), &layer_scratch())
+    settings.layer_dir = toolbox_layer::overlay::opt_dir(&sources.layer_dirs(), &layer_scratch())
         .map_err(|e| format!("cannot merge the layer directories: {e}"))?;
     Ok(settings)
 }

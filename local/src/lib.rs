@@ -17,7 +17,6 @@ pub mod files;
 pub mod function_url;
 pub mod http;
 pub mod lambda;
-pub mod layers;
 pub mod log;
 pub mod process;
 pub mod template;

@@ -22,7 +22,7 @@ pub struct Settings {
     /// Where built functions are: `<dir>/<name>/bootstrap` or `<dir>/<name>`.
     pub bin_dirs: Vec<PathBuf>,
     /// Given to functions as `TOOLBOX_LAYER_DIR` (Lambda's `/opt`): one
-    /// layer directory, or the merged view of several (`layers::merge`).
+    /// layer directory, or the merged view of several (`toolbox_layer::overlay::merge`).
     pub layer_dir: Option<PathBuf>,
     pub region: String,
     /// Instances per function at most (unless the template reserves fewer).

@@ -3,6 +3,8 @@
 //! earlier one's at the same path. The merged view is a tree of directories
 //! and symlinks to the layers' files, so nothing is copied and a rebuilt
 //! layer file (written elsewhere and renamed into place) is seen at once.
+//! Used off Lambda only: by toolbox-local (`--layer-dir`, repeated) and the
+//! toolbox-jieba command line; a function reads the `/opt` Lambda made.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -99,7 +101,7 @@ mod tests {
 
     #[test]
     fn later_layers_win_and_directories_merge() {
-        let root = std::env::temp_dir().join(format!("toolbox-local-layers-{}", std::process::id()));
+        let root = std::env::temp_dir().join(format!("toolbox-layer-overlay-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let (main, user) = (root.join("main"), root.join("user"));
         write(&main.join("toolbox/manifest.json"), "main manifest");

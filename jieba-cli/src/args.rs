@@ -1,0 +1,330 @@
+//! The command line, parsed as Python's argparse parses `python -m jieba`'s
+//! (jieba/__main__.py): `-d`/`-p` take an optional value, long options may be
+//! abbreviated to a unique prefix, short flags combine (`-an`), `-dX` and
+//! `--delimiter=X` carry their value, `--` ends the options, the last
+//! occurrence of an option wins. Hand-written because exactness with
+//! argparse is the point: a command that works with `python -m jieba` must
+//! mean the same here (lexopt and clap have no optional-value short options
+//! that consume the next argument as argparse does).
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Segment(Options),
+    Help,
+    Version,
+}
+
+/// `python -m jieba`'s options, and ours (`--layer-dir`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// `-d`: between words (raw bytes, as Python's argv keeps them); default ` / `.
+    pub delimiter: Vec<u8>,
+    /// `-p`: between a word and its tag; `None`: no tagging (also for `-p ''`,
+    /// which jieba's `if args.pos:` reads as off).
+    pub pos: Option<Vec<u8>>,
+    /// `-D`: the dictionary file.
+    pub dict: Option<PathBuf>,
+    /// `-u`: a user dictionary, as `jieba.load_userdict`.
+    pub user_dict: Option<PathBuf>,
+    /// `-a`: full mode (ignored with `-p`, as in jieba).
+    pub cut_all: bool,
+    /// `-n` turns it off.
+    pub hmm: bool,
+    /// `-q`: no loading message on stderr.
+    pub quiet: bool,
+    /// `--layer-dir`, repeatable, merged in order as Lambda merges layers.
+    pub layer_dirs: Vec<PathBuf>,
+    /// The input file; `None`: stdin. (`-` is a file named `-`, as Python's `open('-')`.)
+    pub filename: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            delimiter: b" / ".to_vec(),
+            pos: None,
+            dict: None,
+            user_dict: None,
+            cut_all: false,
+            hmm: true,
+            quiet: false,
+            layer_dirs: Vec::new(),
+            filename: None,
+        }
+    }
+}
+
+/// A usage error: the message argparse would print after `error: `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opt {
+    Delimiter,
+    Pos,
+    Dict,
+    UserDict,
+    CutAll,
+    NoHmm,
+    Quiet,
+    Version,
+    Help,
+    LayerDir,
+}
+
+/// How an option takes a value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    Nothing,
+    /// `nargs='?'`: the next argument if it is not an option, else the constant.
+    Optional,
+    Required,
+}
+
+const OPTIONS: [(Option<u8>, &str, Opt, Takes); 10] = [
+    (Some(b'h'), "help", Opt::Help, Takes::Nothing),
+    (Some(b'd'), "delimiter", Opt::Delimiter, Takes::Optional),
+    (Some(b'p'), "pos", Opt::Pos, Takes::Optional),
+    (Some(b'D'), "dict", Opt::Dict, Takes::Required),
+    (Some(b'u'), "user-dict", Opt::UserDict, Takes::Required),
+    (Some(b'a'), "cut-all", Opt::CutAll, Takes::Nothing),
+    (Some(b'n'), "no-hmm", Opt::NoHmm, Takes::Nothing),
+    (Some(b'q'), "quiet", Opt::Quiet, Takes::Nothing),
+    (Some(b'V'), "version", Opt::Version, Takes::Nothing),
+    (None, "layer-dir", Opt::LayerDir, Takes::Required),
+];
+
+fn spelling(opt: Opt) -> String {
+    let (short, long, ..) = OPTIONS.iter().find(|o| o.2 == opt).expect("every option is listed");
+    match short {
+        Some(s) => format!("-{}/--{long}", *s as char),
+        None => format!("--{long}"),
+    }
+}
+
+fn takes(opt: Opt) -> Takes {
+    OPTIONS.iter().find(|o| o.2 == opt).expect("every option is listed").3
+}
+
+/// argparse's test for "this argument is an option, not a value": it starts
+/// with `-`, is more than `-`, and is not a negative number; an argument
+/// with a space that names no option is a value.
+fn looks_like_option(arg: &[u8]) -> bool {
+    if arg.len() < 2 || arg[0] != b'-' {
+        return false;
+    }
+    if is_negative_number(arg) {
+        return false;
+    }
+    if arg.contains(&b' ') {
+        return long_or_short(arg).is_some();
+    }
+    true
+}
+
+/// `^-\d+$|^-\d*\.\d+$`, argparse's negative-number pattern.
+fn is_negative_number(arg: &[u8]) -> bool {
+    let body = &arg[1..];
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match body.iter().position(|&b| b == b'.') {
+        None => !body.is_empty() && digits(body),
+        Some(dot) => digits(&body[..dot]) && body.len() > dot + 1 && digits(&body[dot + 1..]),
+    }
+}
+
+/// The option an argument names exactly (before any `=`), if any.
+fn long_or_short(arg: &[u8]) -> Option<Opt> {
+    let name = arg.split(|&b| b == b'=').next().unwrap_or(arg);
+    OPTIONS.iter().find_map(|(short, long, opt, _)| {
+        let long_form = [b"--", long.as_bytes()].concat();
+        let short_form = short.map(|s| vec![b'-', s]);
+        (name == long_form.as_slice() || short_form.as_deref() == Some(name)).then_some(*opt)
+    })
+}
+
+/// A long option from its (possibly abbreviated) name.
+fn long_option(name: &[u8]) -> Result<Opt, UsageError> {
+    if let Some((_, _, opt, _)) = OPTIONS.iter().find(|o| o.1.as_bytes() == name) {
+        return Ok(*opt);
+    }
+    let matches: Vec<&(Option<u8>, &str, Opt, Takes)> =
+        OPTIONS.iter().filter(|o| !name.is_empty() && o.1.as_bytes().starts_with(name)).collect();
+    match matches.as_slice() {
+        [one] => Ok(one.2),
+        [] => Err(UsageError(format!("unrecognized arguments: --{}", String::from_utf8_lossy(name)))),
+        many => Err(UsageError(format!(
+            "ambiguous option: --{} could match {}",
+            String::from_utf8_lossy(name),
+            many.iter().map(|o| format!("--{}", o.1)).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageError> {
+    let args: Vec<Vec<u8>> = args.into_iter().map(OsString::into_vec).collect();
+    let mut options = Options::default();
+    let mut positionals: Vec<Vec<u8>> = Vec::new();
+    let mut help = false;
+    let mut version = false;
+    let mut i = 0;
+    let mut only_positionals = false;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if only_positionals || !looks_like_option(arg) {
+            positionals.push(arg.clone());
+            continue;
+        }
+        if arg == b"--" {
+            only_positionals = true;
+            continue;
+        }
+        // (option, the value glued to it, if any)
+        let mut found: Vec<(Opt, Option<Vec<u8>>)> = Vec::new();
+        if let Some(long) = arg.strip_prefix(b"--") {
+            let (name, value) = match long.iter().position(|&b| b == b'=') {
+                Some(eq) => (&long[..eq], Some(long[eq + 1..].to_vec())),
+                None => (long, None),
+            };
+            let opt = long_option(name)?;
+            if value.is_some() && takes(opt) == Takes::Nothing {
+                return Err(UsageError(format!("argument {}: ignored explicit argument", spelling(opt))));
+            }
+            found.push((opt, value));
+        } else {
+            // Short options: flags combine; one taking a value takes the rest.
+            let mut rest = &arg[1..];
+            while let Some((&c, tail)) = rest.split_first() {
+                let opt = OPTIONS.iter().find(|o| o.0 == Some(c)).map(|o| o.2).ok_or_else(|| {
+                    UsageError(if found.is_empty() {
+                        format!("unrecognized arguments: {}", String::from_utf8_lossy(arg))
+                    } else {
+                        let flag = spelling(found[found.len() - 1].0);
+                        format!("argument {flag}: ignored explicit argument '{}'", String::from_utf8_lossy(rest))
+                    })
+                })?;
+                if takes(opt) == Takes::Nothing {
+                    found.push((opt, None));
+                    rest = tail;
+                    continue;
+                }
+                let value = tail.strip_prefix(b"=").unwrap_or(tail);
+                found.push((opt, (!tail.is_empty()).then(|| value.to_vec())));
+                break;
+            }
+        }
+        for (opt, glued) in found {
+            let value = match (takes(opt), glued) {
+                (Takes::Nothing, _) => None,
+                (_, Some(value)) => Some(value),
+                (Takes::Optional, None) => match args.get(i) {
+                    Some(next) if !looks_like_option(next) => {
+                        i += 1;
+                        Some(next.clone())
+                    }
+                    _ => None,
+                },
+                (Takes::Required, None) => match args.get(i) {
+                    Some(next) if !looks_like_option(next) => {
+                        i += 1;
+                        Some(next.clone())
+                    }
+                    _ => return Err(UsageError(format!("argument {}: expected one argument", spelling(opt)))),
+                },
+            };
+            let path = |v: Option<Vec<u8>>| PathBuf::from(OsString::from_vec(v.unwrap_or_default()));
+            match opt {
+                Opt::Help => help = true,
+                Opt::Version => version = true,
+                Opt::Delimiter => options.delimiter = value.unwrap_or_else(|| b" ".to_vec()),
+                Opt::Pos => options.pos = Some(value.unwrap_or_else(|| b"_".to_vec())),
+                Opt::Dict => options.dict = Some(path(value)),
+                Opt::UserDict => options.user_dict = Some(path(value)),
+                Opt::CutAll => options.cut_all = true,
+                Opt::NoHmm => options.hmm = false,
+                Opt::Quiet => options.quiet = true,
+                Opt::LayerDir => options.layer_dirs.push(path(value)),
+            }
+        }
+        // argparse acts on -h and -V as soon as it meets them.
+        if help {
+            return Ok(Command::Help);
+        }
+        if version {
+            return Ok(Command::Version);
+        }
+    }
+    if positionals.len() > 1 {
+        let extra: Vec<String> = positionals[1..].iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+        return Err(UsageError(format!("unrecognized arguments: {}", extra.join(" "))));
+    }
+    options.filename = positionals.pop().map(|p| PathBuf::from(OsString::from_vec(p)));
+    if options.pos.as_deref() == Some(b"") {
+        options.pos = None;
+    }
+    Ok(Command::Segment(options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(args: &[&str]) -> Result<Options, String> {
+        match parse(args.iter().map(OsString::from)) {
+            Ok(Command::Segment(options)) => Ok(options),
+            Ok(other) => Err(format!("{other:?}")),
+            Err(UsageError(message)) => Err(message),
+        }
+    }
+
+    #[test]
+    fn optional_values_as_argparse_takes_them() {
+        // Each checked against python -m jieba's parser (Python 3.11 argparse).
+        let o = parsed(&[]).unwrap();
+        assert_eq!((o.delimiter.as_slice(), o.pos.clone(), o.hmm, o.cut_all), (&b" / "[..], None, true, false));
+        assert_eq!(parsed(&["-d"]).unwrap().delimiter, b" ");
+        assert_eq!(parsed(&["-d", "|"]).unwrap().delimiter, b"|");
+        assert_eq!(parsed(&["-d|"]).unwrap().delimiter, b"|");
+        assert_eq!(parsed(&["-d=|"]).unwrap().delimiter, b"|");
+        assert_eq!(parsed(&["--delimiter=|"]).unwrap().delimiter, b"|");
+        assert_eq!(parsed(&["--deli", "|"]).unwrap().delimiter, b"|");
+        // The optional value is greedy: a file name after -d is the delimiter.
+        let o = parsed(&["-d", "in.txt"]).unwrap();
+        assert_eq!((o.delimiter.as_slice(), o.filename), (&b"in.txt"[..], None));
+        let o = parsed(&["-d", "-a", "in.txt"]).unwrap();
+        assert_eq!((o.delimiter.as_slice(), o.cut_all, o.filename), (&b" "[..], true, Some(PathBuf::from("in.txt"))));
+        // A negative number, and a value with a space, are values.
+        assert_eq!(parsed(&["-d", "-1"]).unwrap().delimiter, b"-1");
+        assert_eq!(parsed(&["-d", "- x"]).unwrap().delimiter, b"- x");
+        assert_eq!(parsed(&["-p"]).unwrap().pos, Some(b"_".to_vec()));
+        assert_eq!(parsed(&["-p", "/"]).unwrap().pos, Some(b"/".to_vec()));
+        assert_eq!(parsed(&["--pos="]).unwrap().pos, None, "jieba's `if args.pos:` is false for ''");
+        let o = parsed(&["-anq", "--", "-"]).unwrap();
+        assert_eq!((o.cut_all, o.hmm, o.quiet, o.filename), (true, false, true, Some(PathBuf::from("-"))));
+        let o = parsed(&["-ap", "#", "x"]).unwrap();
+        assert_eq!((o.cut_all, o.pos, o.filename), (true, Some(b"#".to_vec()), Some(PathBuf::from("x"))));
+        let o = parsed(&["--layer-dir", "a", "--layer-dir=b", "-D", "big", "-u", "u.txt", "--no-h"]).unwrap();
+        assert_eq!(o.layer_dirs, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert_eq!((o.dict, o.user_dict, o.hmm), (Some("big".into()), Some("u.txt".into()), false));
+    }
+
+    #[test]
+    fn usage_errors_say_what_argparse_says() {
+        assert_eq!(parsed(&["--d"]).unwrap_err(), "ambiguous option: --d could match --delimiter, --dict");
+        assert_eq!(parsed(&["--frobnicate"]).unwrap_err(), "unrecognized arguments: --frobnicate");
+        assert_eq!(parsed(&["a", "b", "c"]).unwrap_err(), "unrecognized arguments: b c");
+        assert_eq!(parsed(&["-D"]).unwrap_err(), "argument -D/--dict: expected one argument");
+        assert_eq!(parsed(&["-u", "-a"]).unwrap_err(), "argument -u/--user-dict: expected one argument");
+        assert_eq!(parsed(&["-ax"]).unwrap_err(), "argument -a/--cut-all: ignored explicit argument 'x'");
+        assert_eq!(parsed(&["-x"]).unwrap_err(), "unrecognized arguments: -x");
+        assert!(parsed(&["--cut-all=1"]).unwrap_err().contains("ignored explicit argument"));
+        assert_eq!(parse(["-V", "--frobnicate"].map(OsString::from)), Ok(Command::Version));
+        assert_eq!(parse(["-q", "-h"].map(OsString::from)), Ok(Command::Help));
+    }
+}

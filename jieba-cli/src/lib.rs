@@ -1,0 +1,148 @@
+//! `toolbox-jieba`: `python -m jieba` (jieba 0.42.1's command line) on the
+//! toolbox's tokenizer, byte for byte: the same options, the same lines
+//! out for the same lines in, from the dictionary the jieba layer holds
+//! (mapped, not parsed: it starts in about a millisecond).
+
+pub mod args;
+pub mod input;
+pub mod layers;
+pub mod text;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use args::Options;
+use input::{Lines, Newlines};
+use text::{DecodeError, Decoded};
+use toolbox_layer::{Mode, Tokenizer};
+
+/// The jieba version whose command line this is.
+pub const JIEBA_VERSION: &str = "0.42.1";
+
+/// Why a run stopped, for one line on stderr and exit status 1.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure(message)
+    }
+}
+
+/// Segments the input `options` name onto `out`, line by line, as
+/// `python -m jieba` with the same options would.
+pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Failure> {
+    // Python opens the input before it loads the dictionary: a missing file
+    // fails first.
+    let (reader, newlines, name): (Box<dyn BufRead>, _, _) = match &options.filename {
+        Some(path) => {
+            let file = File::open(path).map_err(|e| Failure(format!("cannot open {}: {e}", path.display())))?;
+            (Box::new(BufReader::with_capacity(1 << 16, file)), Newlines::Universal, path.display().to_string())
+        }
+        None => (Box::new(BufReader::with_capacity(1 << 16, io::stdin().lock())), Newlines::LineFeed, "<stdin>".into()),
+    };
+
+    let started = Instant::now();
+    let layer = layers::Layer::find(&options.layer_dirs)?;
+    let dictionary = layer.dictionary_for(options.dict.as_deref())?;
+    let tokenizer = Tokenizer::load_dictionary(layer.dir(), dictionary).map_err(|e| Failure(e.to_string()))?;
+    let mut added = tokenizer.added_words();
+    if let Some(path) = &options.user_dict {
+        for warning in layers::load_userdict(&tokenizer, &mut added, path)? {
+            if !options.quiet {
+                eprintln!("toolbox-jieba: warning: {warning}");
+            }
+        }
+    }
+    if !options.quiet {
+        eprintln!(
+            "toolbox-jieba: {} {} ({} dictionary{}) from {}, loaded in {:.1} ms",
+            dictionary.layer_name(),
+            tokenizer.layer_version(),
+            dictionary.name(),
+            tokenizer.user_layer_version().map(|v| format!(", user layer {v}")).unwrap_or_default(),
+            layer.dir().display(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    let lexicon = tokenizer.lexicon_with(&added);
+
+    let mut lines = Lines::new(reader, newlines);
+    let mut line = Vec::new();
+    let mut answer = Vec::new();
+    let mut number = 0usize;
+    let mode = if options.cut_all { Mode::All } else { Mode::Default };
+    while lines.next_line(&mut line).map_err(|e| Failure(format!("{name}: {e}")))? {
+        number += 1;
+        let decoded = match newlines {
+            Newlines::Universal => text::strict(&line).map(Decoded::Text),
+            Newlines::LineFeed => text::escaped(&line),
+        }
+        .map_err(|e| decode_failure(&name, number, e))?;
+        let (text, escaped) = (decoded.as_str(), decoded.escaped());
+        answer.clear();
+        match &options.pos {
+            Some(pos_delimiter) => {
+                for (i, tagged) in lexicon.posseg(text, options.hmm).iter().enumerate() {
+                    if i > 0 {
+                        answer.extend_from_slice(&options.delimiter);
+                    }
+                    text::write_word(&mut answer, tagged.word, escaped);
+                    answer.extend_from_slice(pos_delimiter);
+                    answer.extend_from_slice(tagged.tag.as_bytes());
+                }
+            }
+            None => {
+                for (i, token) in lexicon.cut(text, mode, options.hmm).iter().enumerate() {
+                    if i > 0 {
+                        answer.extend_from_slice(&options.delimiter);
+                    }
+                    text::write_word(&mut answer, &token.word, escaped);
+                }
+            }
+        }
+        answer.push(b'\n');
+        if let Err(e) = out.write_all(&answer) {
+            return write_failure(e);
+        }
+    }
+    match out.flush() {
+        Ok(()) => Ok(()),
+        Err(e) => write_failure(e),
+    }
+}
+
+/// A reader gone (`| head`) ends the run quietly; any other write error is one.
+fn write_failure(e: io::Error) -> Result<(), Failure> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(Failure(format!("cannot write the output: {e}")))
+    }
+}
+
+fn decode_failure(name: &str, line: usize, error: DecodeError) -> Failure {
+    Failure(match error {
+        DecodeError::Invalid { offset, byte } => format!(
+            "{name}:{line}: byte 0x{byte:02x} at offset {offset} of the line is not UTF-8; python -m jieba stops \
+             here too (UnicodeDecodeError) — the lines before it were written"
+        ),
+        DecodeError::Ambiguous => format!(
+            "{name}:{line}: bytes that are not UTF-8 beside characters U+10FF80..U+10FFFF, which stand for such \
+             bytes here: this line cannot be segmented exactly"
+        ),
+    })
+}
+
+/// A stdout that flushes in large blocks.
+pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
+    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+/// Where a checkout's `scripts/build-layer` writes the layer, if this
+/// binary was built in one.
+pub fn checkout_layer() -> Option<PathBuf> {
+    std::fs::canonicalize(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/layer/opt")).ok()
+}

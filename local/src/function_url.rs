@@ -100,6 +100,7 @@ pub fn event(
         auth: None,
         // No API Gateway in front of a URL: only the event's shape is used.
         integration_timeout: crate::template::HTTP_API_INTEGRATION_TIMEOUT,
+        rest: None,
     };
     let matched = Match { route: &route, index: 0, params: Vec::new() };
     let mut event = apigw::v2_event(req, &matched, request_id, now_ms);
@@ -121,6 +122,10 @@ pub fn event(
             "userId": key,
         }});
     }
+    // A function URL, unlike an HTTP API, hands over the path as sent, still
+    // percent-encoded (published captures of URL events).
+    event["rawPath"] = json!(req.path);
+    event["requestContext"]["http"]["path"] = json!(req.path);
     // The Host a client sent names the runner; the function sees the URL's.
     event["headers"]["host"] = json!(domain);
     Ok(event)

@@ -37,7 +37,16 @@ fn http_api_v2_payload_and_response() {
     let (event, env) = echoed(&reply);
     assert_eq!(event["version"], "2.0");
     assert_eq!(event["routeKey"], "ANY /echo/{name}");
-    assert_eq!(event["rawPath"], "/echo/b%C3%B6b");
+    // An HTTP API hands over the path decoded ("Working with AWS Lambda proxy
+    // integrations for HTTP APIs"' events; captured events decode `%2F` too).
+    assert_eq!(event["rawPath"], "/echo/böb");
+    assert_eq!(event["requestContext"]["http"]["path"], "/echo/böb");
+    // The headers API Gateway adds to every request (captured events).
+    assert_eq!(event["headers"]["x-forwarded-for"], "127.0.0.1");
+    assert_eq!(event["headers"]["x-forwarded-proto"], "http");
+    assert_eq!(event["headers"]["x-forwarded-port"], runner.addr.port().to_string());
+    let trace = event["headers"]["x-amzn-trace-id"].as_str().unwrap();
+    assert!(trace.starts_with("Root=1-") && trace.len() == "Root=1-".len() + 8 + 1 + 24, "{trace}");
     assert_eq!(event["rawQueryString"], "x=1&x=2&y=a%20b");
     assert_eq!(event["pathParameters"], json!({"name": "böb"}));
     assert_eq!(event["queryStringParameters"], json!({"x": "1,2", "y": "a b"}));
@@ -96,6 +105,8 @@ fn rest_api_v1_payload_and_response() {
     assert_eq!(event["queryStringParameters"], json!({"q": "2"}));
     assert_eq!(event["multiValueQueryStringParameters"], json!({"q": ["1", "2"]}));
     assert_eq!(event["headers"]["X-Custom"], "yes");
+    assert_eq!(event["headers"]["X-Forwarded-Proto"], "http");
+    assert_eq!(event["multiValueHeaders"]["X-Forwarded-For"], json!(["127.0.0.1"]));
     assert_eq!(event["requestContext"]["stage"], "Prod");
     assert_eq!(event["body"], Value::Null);
     // multiValueHeaders come back as repeated headers.

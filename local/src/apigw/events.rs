@@ -9,17 +9,20 @@ use serde_json::Value;
 
 use super::router::{percent_decode, Match};
 use super::{HttpRequest, API_ID};
-use crate::template::ACCOUNT_ID;
+use crate::template::{Payload, ACCOUNT_ID};
 use crate::util;
 
-/// `(name, value)` pairs of a raw query string, decoded, in order.
+/// `(name, value)` pairs of a raw query string, decoded, in order: a `+`
+/// is a space and `%2B` a `+`, as in the `queryStringParameters` of captured
+/// events (`rawQueryString` keeps the text as sent).
 pub(super) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |text: &str| percent_decode(&text.replace('+', " "));
     query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(p), String::new()),
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
         })
         .collect()
 }
@@ -51,14 +54,79 @@ fn is_text(content_type: Option<&str>) -> bool {
         || ct.is_empty()
 }
 
-/// The body as a proxy event carries it: text, or base64 for binary.
-fn event_body(req: &HttpRequest, v2: bool) -> (Option<String>, bool) {
+/// Whether `content_type` (parameters aside) is one of a REST API's
+/// `binary_media_types`, where `*` stands for any run of characters
+/// (`image/*`, `*/*`): "Binary media types for REST APIs in API Gateway".
+pub(super) fn is_binary_media_type(binary_media_types: &[String], content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else { return false };
+    let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    !ct.is_empty() && binary_media_types.iter().any(|pattern| glob(&pattern.trim().to_ascii_lowercase(), &ct))
+}
+
+/// `text` matches `pattern`, in which `*` is any run of characters: the
+/// usual backtrack to the last `*`, so a long hostile `Content-Type` costs
+/// its length times the pattern's, no more.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < t.len() {
+        if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if i < p.len() && p[i] == t[j] {
+            i += 1;
+            j += 1;
+        } else if let Some((s, mark)) = star {
+            star = Some((s, mark + 1));
+            i = s + 1;
+            j = mark + 1;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == b'*')
+}
+
+/// The body as a proxy event carries it: text, or base64 for binary. An
+/// HTTP API base64-encodes what is not text; a REST API what its binary
+/// media types name ("Binary media types for REST APIs in API Gateway"),
+/// else the body passes as the text it is.
+fn event_body(req: &HttpRequest, m: &Match<'_>) -> (Option<String>, bool) {
     if req.body.is_empty() {
         return (None, false);
     }
+    let content_type = req.header("content-type");
+    let text = match &m.route.rest {
+        Some(rest) => !is_binary_media_type(&rest.binary_media_types, content_type),
+        None => m.route.payload == Payload::V1 || is_text(content_type),
+    };
     match std::str::from_utf8(&req.body) {
-        Ok(text) if !v2 || is_text(req.header("content-type")) => (Some(text.to_owned()), false),
+        Ok(body) if text => (Some(body.to_owned()), false),
         _ => (Some(base64::engine::general_purpose::STANDARD.encode(&req.body)), true),
+    }
+}
+
+/// What API Gateway adds to a request on its way to the function, as every
+/// captured event has them: `x-forwarded-for` (the client's address, appended
+/// to one the client sent, as a proxy does), `x-forwarded-proto` and
+/// `x-forwarded-port` (API Gateway's own; here plain HTTP on the runner's
+/// port, replacing any the client sent), and `x-amzn-trace-id`
+/// (`Root=1-<epoch seconds, 8 hex>-<24 hex>`; one the client sent is kept,
+/// since a trace id is propagated).
+pub fn add_forwarded_headers(req: &mut HttpRequest, port: u16, now_ms: u128) {
+    let ip = req.source_ip.clone();
+    match req.headers.iter_mut().find(|(k, _)| k == "x-forwarded-for") {
+        Some((_, existing)) if !existing.trim().is_empty() => *existing = format!("{existing}, {ip}"),
+        Some((_, existing)) => *existing = ip,
+        None => req.headers.push(("x-forwarded-for".into(), ip)),
+    }
+    req.headers.retain(|(k, _)| k != "x-forwarded-proto" && k != "x-forwarded-port");
+    req.headers.push(("x-forwarded-proto".into(), "http".into()));
+    req.headers.push(("x-forwarded-port".into(), port.to_string()));
+    if req.header("x-amzn-trace-id").is_none() {
+        let trace = format!("Root=1-{:08x}-{}", (now_ms / 1000) as u64, util::hex(24));
+        req.headers.push(("x-amzn-trace-id".into(), trace));
     }
 }
 
@@ -134,11 +202,14 @@ pub fn v2_event(req: &HttpRequest, m: &Match<'_>, request_id: &str, now_ms: u128
         joined(query.entry(k).or_default(), &v);
     }
     let host = req.header("host").unwrap_or("127.0.0.1");
-    let (body, is_base64_encoded) = event_body(req, true);
+    let (body, is_base64_encoded) = event_body(req, m);
+    // An HTTP API hands over the path percent-decoded (`/a%2Fb` is `/a/b`),
+    // in rawPath as in requestContext.http.path, as captured events show.
+    let path = percent_decode(&req.path);
     let event = V2Event {
         version: "2.0",
         route_key: &route_key,
-        raw_path: &req.path,
+        raw_path: &path,
         raw_query_string: &req.query,
         cookies,
         headers,
@@ -151,7 +222,7 @@ pub fn v2_event(req: &HttpRequest, m: &Match<'_>, request_id: &str, now_ms: u128
             domain_prefix: host.split('.').next().unwrap_or(host),
             http: V2Http {
                 method: &req.method,
-                path: &req.path,
+                path: &path,
                 protocol: &req.protocol,
                 source_ip: &req.source_ip,
                 user_agent: req.header("user-agent").unwrap_or(""),
@@ -265,11 +336,18 @@ pub fn v1_event(req: &HttpRequest, m: &Match<'_>, request_id: &str, now_ms: u128
         (!map.is_empty()).then_some(map)
     }
     let host = req.header("host").unwrap_or("127.0.0.1");
-    let (body, is_base64_encoded) = event_body(req, false);
+    let (body, is_base64_encoded) = event_body(req, m);
+    // A REST API's `path` is the path as sent, still percent-encoded; an
+    // HTTP API's payload 1.0 `path` is decoded like its 2.0 rawPath (both as
+    // published captures show them).
+    let path = match m.route.rest {
+        Some(_) => req.path.clone(),
+        None => percent_decode(&req.path),
+    };
     let resource = if m.route.path == "$default" { "/{proxy+}".to_owned() } else { m.route.path.clone() };
     let event = V1Event {
         resource: &resource,
-        path: &req.path,
+        path: &path,
         http_method: &req.method,
         headers: some(headers),
         multi_value_headers: some(multi_headers),
@@ -283,7 +361,7 @@ pub fn v1_event(req: &HttpRequest, m: &Match<'_>, request_id: &str, now_ms: u128
             http_method: &req.method,
             extended_request_id: request_id,
             request_time: util::apigw_time(now_ms),
-            path: format!("/{}{}", m.route.stage, req.path),
+            path: format!("/{}{}", m.route.stage, path),
             account_id: ACCOUNT_ID,
             protocol: &req.protocol,
             stage: &m.route.stage,
@@ -419,5 +497,111 @@ mod tests {
         assert_eq!(v1.multi_value_headers.get_all("user-agent").iter().count(), 1);
         assert_eq!(v1.request_context.stage.as_deref(), Some("$default"));
         assert_eq!(v1.body.as_deref(), Some("hi"));
+    }
+
+    fn rest_route(path: &str, binary_media_types: &[&str]) -> crate::template::Route {
+        let mut r = route(None, path, Payload::V1);
+        r.rest = Some(crate::template::RestApi {
+            binary_media_types: binary_media_types.iter().map(|t| t.to_string()).collect(),
+        });
+        r
+    }
+
+    /// A `+` in a query string is a space, `%2B` a `+`, in
+    /// queryStringParameters and multiValueQueryStringParameters (v1 and
+    /// v2; captured events show `a+b` as `a b`); rawQueryString is as sent.
+    #[test]
+    fn a_plus_in_the_query_is_a_space() {
+        let query = "q=a+b&r=a%2Bb&q=c";
+        let router = Router::new(&[route(None, "/s", Payload::V2)]);
+        let req = request("GET", "/s", query, &[], b"");
+        let e = v2_event(&req, &router.find("GET", "/s").unwrap(), "rid", 0);
+        assert_eq!(e["rawQueryString"], query);
+        assert_eq!(e["queryStringParameters"], json!({"q": "a b,c", "r": "a+b"}));
+        let router = Router::new(&[rest_route("/s", &[])]);
+        let e = v1_event(&req, &router.find("GET", "/s").unwrap(), "rid", 0);
+        assert_eq!(e["queryStringParameters"], json!({"q": "c", "r": "a+b"}));
+        assert_eq!(e["multiValueQueryStringParameters"], json!({"q": ["a b", "c"], "r": ["a+b"]}));
+    }
+
+    /// An HTTP API's rawPath and requestContext.http.path are the decoded
+    /// path, `%2F` included (captured HTTP API events: `/a%2Fb` arrives as
+    /// `/a/b`); a REST API's `path` stays as sent (captured REST events keep
+    /// the encoding), an HTTP API's payload 1.0 `path` is decoded.
+    #[test]
+    fn paths_are_decoded_as_each_api_does() {
+        let sent = "/files/a%2Fb/c%20d";
+        let req = request("GET", sent, "", &[], b"");
+        let router = Router::new(&[route(None, "/files/{proxy+}", Payload::V2)]);
+        let e = v2_event(&req, &router.find("GET", sent).unwrap(), "rid", 0);
+        assert_eq!(
+            (&e["rawPath"], &e["requestContext"]["http"]["path"]),
+            (&json!("/files/a/b/c d"), &json!("/files/a/b/c d"))
+        );
+        let router = Router::new(&[rest_route("/files/{proxy+}", &[])]);
+        let e = v1_event(&req, &router.find("GET", sent).unwrap(), "rid", 0);
+        assert_eq!((&e["path"], &e["requestContext"]["path"]), (&json!(sent), &json!(format!("/Prod{sent}"))));
+        let mut http_v1 = route(None, "/files/{proxy+}", Payload::V1);
+        http_v1.rest = None;
+        let router = Router::new(&[http_v1]);
+        let e = v1_event(&req, &router.find("GET", sent).unwrap(), "rid", 0);
+        assert_eq!(e["path"], "/files/a/b/c d");
+    }
+
+    /// A REST API hands a body whose content type is one of its binary media
+    /// types (wildcards allowed) to the function base64-encoded, with
+    /// isBase64Encoded true; any other body as text ("Binary media types for
+    /// REST APIs in API Gateway").
+    #[test]
+    fn rest_binary_media_types_decide_request_bodies() {
+        let router = Router::new(&[rest_route("/up", &["image/*", "application/octet-stream"])]);
+        let m = router.find("POST", "/up").unwrap();
+        for (content_type, body, encoded) in [
+            ("image/png", "YWJj", true),
+            ("Application/Octet-Stream; charset=x", "YWJj", true),
+            ("text/plain", "abc", false),
+            ("application/json", "abc", false),
+        ] {
+            let req = request("POST", "/up", "", &[("content-type", content_type)], b"abc");
+            let e = v1_event(&req, &m, "rid", 0);
+            assert_eq!((&e["body"], &e["isBase64Encoded"]), (&json!(body), &json!(encoded)), "{content_type}");
+        }
+        let router = Router::new(&[rest_route("/up", &["*/*"])]);
+        let req = request("POST", "/up", "", &[("content-type", "text/plain")], b"abc");
+        assert_eq!(v1_event(&req, &router.find("POST", "/up").unwrap(), "rid", 0)["isBase64Encoded"], true);
+        assert!(glob("application/vnd.*+json", "application/vnd.api+json") && !glob("image/*", "text/image"));
+        assert!(is_binary_media_type(&["*/*".into()], Some(&"/".repeat(20_000))), "a long type matches at once");
+        // Without binary media types, text stays text.
+        let router = Router::new(&[rest_route("/up", &[])]);
+        let req = request("POST", "/up", "", &[("content-type", "image/png")], b"abc");
+        assert_eq!(v1_event(&req, &router.find("POST", "/up").unwrap(), "rid", 0)["body"], "abc");
+    }
+
+    /// API Gateway adds x-forwarded-for (the client's address, appended to
+    /// one the client sent), x-forwarded-proto, x-forwarded-port and
+    /// x-amzn-trace-id (`Root=1-<8 hex epoch seconds>-<24 hex>`) to every
+    /// request, as captured events of both payload formats show.
+    #[test]
+    fn api_gateway_adds_its_forwarding_headers() {
+        let mut req = request("GET", "/s", "", &[("x-forwarded-proto", "https")], b"");
+        add_forwarded_headers(&mut req, 3000, 1_795_241_400_000);
+        assert_eq!(req.header("x-forwarded-for"), Some("127.0.0.1"));
+        assert_eq!(req.header("x-forwarded-proto"), Some("http"));
+        assert_eq!(req.header("x-forwarded-port"), Some("3000"));
+        let trace = req.header("x-amzn-trace-id").unwrap();
+        let random = trace.strip_prefix("Root=1-6b0135b8-").unwrap_or_else(|| panic!("{trace}"));
+        assert_eq!(format!("{:08x}", 1_795_241_400u64), "6b0135b8");
+        assert!(random.len() == 24 && random.chars().all(|c| c.is_ascii_hexdigit()), "{trace}");
+        assert_eq!(req.headers.iter().filter(|(k, _)| k.starts_with("x-forwarded-proto")).count(), 1);
+
+        let mut req =
+            request("GET", "/s", "", &[("x-forwarded-for", "203.0.113.7"), ("x-amzn-trace-id", "Root=1-a-b")], b"");
+        add_forwarded_headers(&mut req, 3000, 0);
+        assert_eq!(req.header("x-forwarded-for"), Some("203.0.113.7, 127.0.0.1"));
+        assert_eq!(req.header("x-amzn-trace-id"), Some("Root=1-a-b"));
+        let router = Router::new(&[rest_route("/s", &[])]);
+        let e = v1_event(&req, &router.find("GET", "/s").unwrap(), "rid", 0);
+        assert_eq!(e["headers"]["X-Forwarded-For"], "203.0.113.7, 127.0.0.1");
+        assert_eq!(e["headers"]["X-Forwarded-Port"], "3000");
     }
 }

@@ -110,9 +110,9 @@ mod router;
 mod throttle;
 
 pub use cors::{add_cors, preflight};
-pub use events::{v1_event, v2_event};
+pub use events::{add_forwarded_headers, v1_event, v2_event};
 pub use jwks::Jwks;
-pub use proxy::proxy_response;
+pub use proxy::{proxy_response, Integration};
 pub use router::{percent_decode, Match, Router};
 pub use throttle::{Admission, Bucket};
 
@@ -134,6 +134,7 @@ pub(crate) mod test_util {
             throttle: None,
             auth: None,
             integration_timeout: crate::template::HTTP_API_INTEGRATION_TIMEOUT,
+            rest: (payload == Payload::V1).then(crate::template::RestApi::default),
         }
     }
 

@@ -18,7 +18,8 @@ use tokio::sync::watch;
 
 use super::body::{self, BodyError};
 use crate::apigw::{
-    self, jwt, Admission, Bucket, HttpRequest, HttpResponse, Jwks, Router, MAX_EVENT_BYTES, MAX_REQUEST_BYTES,
+    self, jwt, Admission, Bucket, HttpRequest, HttpResponse, Integration, Jwks, Router, MAX_EVENT_BYTES,
+    MAX_REQUEST_BYTES,
 };
 use crate::lambda::{Outcome, Pool};
 use crate::template::{Payload, Route, Template, Throttle};
@@ -137,7 +138,7 @@ impl App {
         }
         let name = &self.pools[route.function].function.name;
         let response = match invoke(pool, event, Some(route.integration_timeout)).await {
-            Ok(outcome) => outcome.http_answer(route.payload, name),
+            Ok(outcome) => outcome.http_answer(Integration::of(route, &req), name),
             Err(Unanswered::TooLarge) => HttpResponse::too_large(),
             Err(Unanswered::IntegrationTimeout) => {
                 let answer = HttpResponse::integration_timed_out(route.payload);
@@ -172,7 +173,7 @@ impl App {
         let mut response = match function_url::event(&req, function_name, &url, &request_id, util::now_ms()) {
             // A URL waits as long as the function's own Timeout.
             Ok(event) => match invoke(pool, event, None).await {
-                Ok(outcome) => outcome.http_answer(Payload::V2, name),
+                Ok(outcome) => outcome.http_answer(Integration::http_api(Payload::V2), name),
                 Err(_) => HttpResponse::too_large(),
             },
             Err(refusal) => refusal,
@@ -249,6 +250,7 @@ fn to_hyper(response: HttpResponse) -> Response<Full<Bytes>> {
 async fn handle(
     apps: watch::Receiver<Arc<App>>,
     peer: SocketAddr,
+    port: u16,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let declared = req
@@ -279,7 +281,8 @@ async fn handle(
         Err(BodyError::TimedOut) => return Ok(to_hyper(HttpResponse::body_timed_out())),
         Err(BodyError::Broken) => return Ok(to_hyper(HttpResponse::json_message(400, "Bad Request"))),
     };
-    let request = HttpRequest { method, path, query, headers, body, source_ip: peer.ip().to_string(), protocol };
+    let mut request = HttpRequest { method, path, query, headers, body, source_ip: peer.ip().to_string(), protocol };
+    apigw::add_forwarded_headers(&mut request, port, util::now_ms());
     Ok(to_hyper(app.answer(request).await))
 }
 
@@ -293,6 +296,8 @@ pub async fn serve(listener: TcpListener, apps: watch::Receiver<Arc<App>>) {
     let open = Arc::new(Semaphore::new(app.limits.max_connections));
     let refusing = Arc::new(Semaphore::new(MAX_REFUSALS));
     let mut at_cap = false;
+    // The port clients reach the runner on, as x-forwarded-port tells functions.
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -324,7 +329,7 @@ pub async fn serve(listener: TcpListener, apps: watch::Receiver<Arc<App>>) {
         let apps = apps.clone();
         let limits = app.limits.clone();
         connections.spawn(async move {
-            let service = hyper::service::service_fn(move |req| handle(apps.clone(), peer, req));
+            let service = hyper::service::service_fn(move |req| handle(apps.clone(), peer, port, req));
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_timeout)

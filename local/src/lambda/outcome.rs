@@ -5,9 +5,8 @@
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use crate::apigw::{self, HttpResponse};
+use crate::apigw::{self, HttpResponse, Integration};
 use crate::log;
-use crate::template::Payload;
 
 /// How one invocation ended.
 #[derive(Debug)]
@@ -82,9 +81,10 @@ impl Outcome {
 
     /// What API Gateway answers its client for this outcome. A response API
     /// Gateway would reject is logged under `function` and becomes a 502.
-    pub fn http_answer(self, payload: Payload, function: &str) -> HttpResponse {
+    pub fn http_answer(self, integration: Integration<'_>, function: &str) -> HttpResponse {
+        let payload = integration.payload;
         match self {
-            Outcome::Response(body) => match apigw::proxy_response(payload, &body) {
+            Outcome::Response(body) => match apigw::proxy_response(integration, &body) {
                 Ok(response) => response,
                 Err(why) => {
                     log::line(function, &format!("malformed Lambda proxy response ({why}): 502"));
@@ -108,6 +108,7 @@ impl Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::Payload;
 
     #[test]
     fn failures_map_to_api_gateways_answers() {
@@ -123,13 +124,22 @@ mod tests {
             (Outcome::Response(Bytes::from_static(b"not json")), Payload::V2, 502, "Internal Server Error"),
         ];
         for (outcome, payload, status, message) in cases {
-            let answer = outcome.http_answer(payload, "test");
+            let answer = outcome.http_answer(Integration::http_api(payload), "test");
             assert_eq!(answer.status, status);
             let body: Value = serde_json::from_slice(&answer.body).unwrap();
             assert_eq!(body, json!({ "message": message }));
         }
+        // A REST API answers a malformed Lambda proxy response, here one with
+        // a field outside the proxy format, 502 {"message": "Internal server
+        // error"} ("Set up a proxy integration with a proxy resource").
+        let types = Vec::new();
+        let rest = Integration { payload: Payload::V1, rest: Some((&types[..], None)) };
+        let malformed = Outcome::Response(Bytes::from_static(br#"{"statusCode": 200, "cookies": ["a=b"]}"#));
+        let answer = malformed.http_answer(rest, "test");
+        assert_eq!(answer.status, 502);
+        assert_eq!(serde_json::from_slice::<Value>(&answer.body).unwrap(), json!({"message": "Internal server error"}));
         let ok = Outcome::Response(Bytes::from_static(br#"{"statusCode": 201, "body": "made"}"#));
-        let answer = ok.http_answer(Payload::V1, "test");
+        let answer = ok.http_answer(Integration::http_api(Payload::V1), "test");
         assert_eq!((answer.status, &answer.body[..]), (201, &b"made"[..]));
     }
 

@@ -117,6 +117,17 @@ pub struct Route {
     /// client itself: the event's `TimeoutInMillis`, else 30 s (HTTP API) or
     /// 29 s (REST API).
     pub integration_timeout: Duration,
+    /// `Some` on a REST API's route (an `Api` event), `None` on an HTTP API's.
+    pub rest: Option<RestApi>,
+}
+
+/// What a REST API (`AWS::Serverless::Api`, or `Globals.Api`) sets that an
+/// HTTP API has no counterpart for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RestApi {
+    /// `BinaryMediaTypes`, with SAM's `~1` read as `/` (`image~1png` is
+    /// `image/png`): the content types the API treats as binary.
+    pub binary_media_types: Vec<String>,
 }
 
 /// API Gateway's default integration timeouts, which are also an HTTP API's
@@ -355,6 +366,7 @@ impl Template {
                             .and_then(|c| http_api_cors(&c));
                         let stage = stage_name(api, "$default");
                         let mut route = Route {
+                            rest: None,
                             function: index,
                             method: if path.is_none() { None } else { method },
                             path: path.unwrap_or_else(|| "$default".into()),
@@ -395,7 +407,19 @@ impl Template {
                         let cors = api_setting(api, "Cors", "/Api/Cors")?.and_then(|c| rest_api_cors(&c));
                         let auth = rest_route(api_setting(api, "Auth", "/Api/Auth")?.as_ref(), event_props.get("Auth"));
                         let stage = stage_name(api, "Prod");
+                        let binary_media_types = match api_setting(api, "BinaryMediaTypes", "/Api/BinaryMediaTypes")? {
+                            Some(Value::Array(types)) => {
+                                types.iter().map(|t| scalar_string(t).replace("~1", "/")).collect()
+                            }
+                            Some(other) => {
+                                return Err(format!(
+                                    "{logical_id}: {event_id}: BinaryMediaTypes must be a list, not {other}"
+                                ))
+                            }
+                            None => Vec::new(),
+                        };
                         template.routes.push(Route {
+                            rest: Some(RestApi { binary_media_types }),
                             function: index,
                             method,
                             path,
@@ -787,6 +811,33 @@ Resources:
             let e = Template::parse(&text.replace("1500", bad), &Context::default()).unwrap_err();
             assert!(e.contains("F: A: TimeoutInMillis") && e.contains("from 50 to 30000"), "{bad}: {e}");
         }
+    }
+
+    /// A REST API's `BinaryMediaTypes` (its own, else `Globals.Api`'s), SAM's
+    /// `~1` read as `/` ("AWS::Serverless::Api": BinaryMediaTypes); HTTP API
+    /// routes have none (binary media types are a REST API setting, "Binary
+    /// media types for REST APIs in API Gateway").
+    #[test]
+    fn rest_apis_read_their_binary_media_types() {
+        let text = "Globals:\n  Api:\n    BinaryMediaTypes: ['image~1png', '*~1*']\n\
+                    Resources:\n  Own:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: Prod\n      \
+                    BinaryMediaTypes: [application~1octet-stream]\n  \
+                    F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        \
+                    A: {Type: Api, Properties: {Path: /a, Method: GET}}\n        \
+                    B: {Type: Api, Properties: {Path: /b, Method: GET, RestApiId: !Ref Own}}\n        \
+                    C: {Type: HttpApi, Properties: {Path: /c, Method: GET}}\n";
+        let t = Template::parse(text, &Context::default()).unwrap();
+        let types: Vec<_> = t.routes.iter().map(|r| r.rest.as_ref().map(|r| r.binary_media_types.clone())).collect();
+        assert_eq!(
+            types,
+            [
+                Some(vec!["image/png".to_owned(), "*/*".to_owned()]),
+                Some(vec!["application/octet-stream".to_owned()]),
+                None
+            ]
+        );
+        let bad = text.replace("[application~1octet-stream]", "application~1octet-stream");
+        assert!(Template::parse(&bad, &Context::default()).unwrap_err().contains("BinaryMediaTypes must be a list"));
     }
 
     #[test]

@@ -34,14 +34,20 @@ fn main() {
         let env: serde_json::Map<String, serde_json::Value> =
             std::env::vars().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
         let body = serde_json::json!({ "event": event, "env": env }).to_string();
-        let proxy = serde_json::json!({
+        // Each payload format's own fields: a REST API refuses a `cookies`
+        // field, an HTTP API ignores `multiValueHeaders`.
+        let v2 = serde_json::from_str::<serde_json::Value>(&event).is_ok_and(|e| e["version"] == "2.0");
+        let mut proxy = serde_json::json!({
             "statusCode": 200,
             "headers": { "content-type": "application/json", "x-echo": "yes" },
-            "multiValueHeaders": { "x-multi": ["1", "2"] },
-            "cookies": ["c1=v1"],
             "body": body,
-        })
-        .to_string();
+        });
+        if v2 {
+            proxy["cookies"] = serde_json::json!(["c1=v1"]);
+        } else {
+            proxy["multiValueHeaders"] = serde_json::json!({ "x-multi": ["1", "2"] });
+        }
+        let proxy = proxy.to_string();
         let request = format!(
             "POST /2018-06-01/runtime/invocation/{id}/response HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{proxy}",
             proxy.len()

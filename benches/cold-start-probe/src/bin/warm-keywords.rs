@@ -32,7 +32,7 @@ fn main() {
     }
     let read = |path: String| std::fs::read(&path).unwrap_or_else(|e| fail(format!("{path}: {e}")));
     let engine = match args[1].as_str() {
-        "ours" => Engine::Ours(Tokenizer::load(args[2].as_ref()).unwrap_or_else(|e| fail(e.to_string()))),
+        "ours" => Engine::Ours(cold_start_probe::load(args[2].as_ref())),
         "jieba" => {
             let dict = read(format!("{}/dict.txt", args[2]));
             let idf = read(format!("{}/idf.txt", args[2]));

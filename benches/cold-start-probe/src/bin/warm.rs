@@ -28,7 +28,7 @@ fn main() {
         ));
     }
     let engine = match args[1].as_str() {
-        "ours" => Engine::Ours(Tokenizer::load(args[2].as_ref()).unwrap_or_else(|e| fail(e.to_string()))),
+        "ours" => Engine::Ours(cold_start_probe::load(args[2].as_ref())),
         "jieba" => {
             let dict = std::fs::read(&args[2]).unwrap_or_else(|e| fail(format!("{}: {e}", args[2])));
             Engine::Jieba(jieba_rs::Jieba::with_dict(&mut dict.as_slice()).unwrap_or_else(|e| fail(e.to_string())))

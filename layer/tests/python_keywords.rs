@@ -2,13 +2,17 @@
 //! (`extract_tags` and `textrank` with `withWeight=True`, through
 //! `tests/oracle/jieba_oracle.py`): the same keys in the same order, the same
 //! tags, and weights bit for bit, for every text and parameter set below.
+//!
+//! The `big_` tests do the same with jieba's big dictionary: ours against
+//! `jieba.analyse.TFIDF(idf_path='idf.txt.big')` and `TextRank`, both
+//! segmenting with the big `jieba.Tokenizer` and a `POSTokenizer` over it.
 
 mod common;
 
 use common::equality::{words_for, UserWord};
-use common::{news_corpus, python_jieba, repo, tokenizer, Rng};
+use common::{news_corpus, python_jieba_for, repo, tokenizer_for, traditional_corpus, Rng};
 use serde_json::{json, Value};
-use toolbox_layer::{KeywordOptions, Method, StopWords, TagSet};
+use toolbox_layer::{Dictionary, KeywordOptions, Method, StopWords, TagSet};
 
 /// One way of asking: jieba's parameters.
 #[derive(Clone)]
@@ -55,7 +59,7 @@ fn request(text: &str, ask: &Ask, words: &[UserWord]) -> Value {
 }
 
 /// Our keywords in the oracle's shape: `[word, weight]` or `[word, tag, weight]`.
-fn ours(text: &str, ask: &Ask, words: &[UserWord]) -> Value {
+fn ours(dictionary: Dictionary, text: &str, ask: &Ask, words: &[UserWord]) -> Value {
     let stop_words = StopWords::new(ask.stop_words.iter().copied());
     let allow_pos = ask.allow_pos.map(TagSet::new);
     let options = KeywordOptions {
@@ -67,11 +71,12 @@ fn ours(text: &str, ask: &Ask, words: &[UserWord]) -> Value {
     };
     // No bound on the tagging work: these compare answers, not costs.
     let mut unbounded = u64::MAX;
-    let mut added = tokenizer().added_words();
+    let tokenizer = tokenizer_for(dictionary);
+    let mut added = tokenizer.added_words();
     for (word, freq, tag) in words {
-        tokenizer().add_word(&mut added, word, *freq, tag.as_deref()).expect("within the total");
+        tokenizer.add_word(&mut added, word, *freq, tag.as_deref()).expect("within the total");
     }
-    let keywords = tokenizer().lexicon_with(&added).keywords(text, &options, &mut unbounded).expect("unbounded");
+    let keywords = tokenizer.lexicon_with(&added).keywords(text, &options, &mut unbounded).expect("unbounded");
     keywords
         .into_iter()
         .map(|k| match k.tag {
@@ -96,23 +101,34 @@ fn shown(text: &str) -> String {
 /// same double), so equal means bit-identical. Returns how many answers had
 /// keywords: a test of answers that are all empty would prove nothing.
 fn check(name: &str, texts: &[&str], asks: &[Ask]) -> usize {
-    check_with_words(name, texts, asks, &vec![Vec::new(); texts.len()])
+    check_on(Dictionary::Default, name, texts, asks)
 }
 
-/// [`check`] with `words[i]` added (`jieba.add_word`) for text `i`.
-fn check_with_words(name: &str, texts: &[&str], asks: &[Ask], words: &[Vec<UserWord>]) -> usize {
+/// [`check`] with `dictionary`, ours and Python jieba's.
+fn check_on(dictionary: Dictionary, name: &str, texts: &[&str], asks: &[Ask]) -> usize {
+    check_with_words(dictionary, name, texts, asks, &vec![Vec::new(); texts.len()])
+}
+
+/// [`check_on`] with `words[i]` added (`jieba.add_word`) for text `i`.
+fn check_with_words(
+    dictionary: Dictionary,
+    name: &str,
+    texts: &[&str],
+    asks: &[Ask],
+    words: &[Vec<UserWord>],
+) -> usize {
     let requests: Vec<Value> = texts
         .iter()
         .zip(words)
         .flat_map(|(text, words)| asks.iter().map(move |ask| request(text, ask, words)))
         .collect();
-    let answers = python_jieba(&requests);
+    let answers = python_jieba_for(dictionary, &[], &requests);
     let mut failures = Vec::new();
     let mut nonempty = 0;
     for (i, theirs) in answers.iter().enumerate() {
         let (text, ask, words) = (texts[i / asks.len()], &asks[i % asks.len()], &words[i / asks.len()]);
         assert!(theirs.is_array(), "{name}: jieba failed on {}: {theirs}", shown(text));
-        let ours = ours(text, ask, words);
+        let ours = ours(dictionary, text, ask, words);
         nonempty += usize::from(!ours.as_array().unwrap().is_empty());
         if &ours != theirs {
             failures.push(format!("{} (ask {}):\n  ours:  {ours}\n  jieba: {theirs}", shown(text), i % asks.len()));
@@ -120,13 +136,13 @@ fn check_with_words(name: &str, texts: &[&str], asks: &[Ask], words: &[Vec<UserW
     }
     assert!(
         failures.is_empty(),
-        "{name}: {} of {} answers differ from Python jieba; first:\n{}",
+        "{name} ({dictionary} dictionary): {} of {} answers differ from Python jieba; first:\n{}",
         failures.len(),
         answers.len(),
         failures[..failures.len().min(3)].join("\n")
     );
     eprintln!(
-        "{name}: {} texts x {} asks = {} answers equal to Python jieba ({nonempty} with keywords)",
+        "{name} ({dictionary} dictionary): {} texts x {} asks = {} answers equal to Python jieba ({nonempty} with keywords)",
         texts.len(),
         asks.len(),
         answers.len()
@@ -176,6 +192,13 @@ fn news_paragraphs() {
 /// Unicode than Python 3.11's; plus the layer's edge-case corpus.
 #[test]
 fn edge_cases() {
+    let (texts, asks) = edge_cases_and_asks();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let nonempty = check("edge cases", &texts, &asks);
+    assert!(nonempty > texts.len() * asks.len() / 4, "only {nonempty} answers have keywords");
+}
+
+fn edge_cases_and_asks() -> (Vec<String>, Vec<Ask>) {
     let own = [
         "",
         "   ",
@@ -193,7 +216,7 @@ fn edge_cases() {
         "中华人民共和国中央人民政府今天成立了。中华人民共和国万岁！中央人民政府万岁！",
     ];
     let file = corpus("layer/tests/corpus/edge-cases.txt");
-    let texts: Vec<&str> = own.iter().copied().chain(file.split('\n')).collect();
+    let texts: Vec<String> = own.iter().copied().chain(file.split('\n')).map(String::from).collect();
     let stop_words: &'static [&'static str] = &["北京", "python", "ⅽ", "the", "ok", "k", "ꟋꟋ"];
     let mut asks = ASKS.to_vec();
     for method in [Method::TfIdf, Method::TextRank] {
@@ -205,8 +228,7 @@ fn edge_cases() {
             stop_words,
         });
     }
-    let nonempty = check("edge cases", &texts, &asks);
-    assert!(nonempty > texts.len() * asks.len() / 4, "only {nonempty} answers have keywords");
+    (texts, asks)
 }
 
 #[test]
@@ -215,7 +237,7 @@ fn review_lines_with_request_words() {
     let texts: Vec<&str> = reviews.lines().step_by(6).collect();
     let mut rng = Rng::new(31);
     let words: Vec<Vec<UserWord>> = texts.iter().map(|text| words_for(text, &mut rng)).collect();
-    let nonempty = check_with_words("reviews with userWords", &texts, &ASKS, &words);
+    let nonempty = check_with_words(Dictionary::Default, "reviews with userWords", &texts, &ASKS, &words);
     assert!(nonempty > texts.len() * 3, "{nonempty}");
 }
 
@@ -225,21 +247,28 @@ fn review_lines_with_request_words() {
 /// for bit, and the median is jieba's `median_idf`.
 #[test]
 fn every_idf_equals_jiebas_table() {
+    idf_table_equals_jiebas(Dictionary::Default, 200_000);
+}
+
+/// Python jieba's table: the default extractor's (jieba's own `idf.txt`),
+/// or for the big dictionary `TFIDF(idf_path='idf.txt.big')`'s.
+fn idf_table_equals_jiebas(dictionary: Dictionary, min_words: usize) {
     const DUMP: &str = r#"
 import json, sys
 import jieba, jieba.analyse
-t = jieba.analyse.default_tfidf
+t = jieba.analyse.TFIDF(idf_path=sys.argv[2]) if len(sys.argv) > 2 else jieba.analyse.default_tfidf
 dict_words = [l.split(" ")[0] for l in open(sys.argv[1], encoding="utf-8").read().splitlines()]
 extra = [w for w in dict_words if w not in t.idf_freq]
 json.dump({"idf": {w: v.hex() for w, v in t.idf_freq.items()}, "missing": extra, "median": t.median_idf.hex()}, sys.stdout)
 "#;
     let python = repo().join(".venv/jieba/bin/python");
-    let output = std::process::Command::new(&python)
-        .arg("-c")
-        .arg(DUMP)
-        .arg(repo().join("dict/dict.txt"))
-        .output()
-        .expect("run Python jieba (scripts/setup jieba)");
+    let [dict, idf] = dictionary.source_files().map(|file| repo().join("dict").join(file));
+    let mut command = std::process::Command::new(&python);
+    command.arg("-c").arg(DUMP).arg(dict);
+    if dictionary == Dictionary::Big {
+        command.arg(idf);
+    }
+    let output = command.output().expect("run Python jieba (scripts/setup jieba)");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let dump: Value = serde_json::from_slice(&output.stdout).unwrap();
     // float.hex() → f64, exactly.
@@ -255,9 +284,9 @@ json.dump({"idf": {w: v.hex() for w, v in t.idf_freq.items()}, "missing": extra,
         let scale = exponent.parse::<i32>().unwrap() - 4 * frac.len() as i32;
         sign * bits as f64 * 2f64.powi(scale)
     };
-    let tokenizer = tokenizer();
+    let tokenizer = tokenizer_for(dictionary);
     let table = dump["idf"].as_object().unwrap();
-    assert!(table.len() > 200_000, "jieba's table has {} words", table.len());
+    assert!(table.len() > min_words, "jieba's table has {} words", table.len());
     for (word, value) in table {
         let expected = from_hex(value.as_str().unwrap());
         assert_eq!(tokenizer.idf(word).map(f64::to_bits), Some(expected.to_bits()), "idf of {word:?}");
@@ -268,4 +297,83 @@ json.dump({"idf": {w: v.hex() for w, v in t.idf_freq.items()}, "missing": extra,
         assert_eq!(tokenizer.idf(word.as_str().unwrap()), None, "{word} is not in jieba's IDF table");
     }
     assert_eq!(tokenizer.median_idf().to_bits(), from_hex(dump["median"].as_str().unwrap()).to_bits());
+}
+
+/// Lines of a corpus: every `step`th of the first `take`, blank ones left out.
+fn some_lines(text: &str, step: usize, take: usize) -> Vec<&str> {
+    text.split('\n').filter(|line| !line.trim().is_empty()).take(take).step_by(step).collect()
+}
+
+fn read(path: std::path::PathBuf) -> String {
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Half the traditional review lines (every ask tags them; tagging
+/// traditional text with the HMM is jieba's slowest path), and 30-line
+/// paragraphs of them.
+#[test]
+fn big_traditional_review_lines() {
+    let text = read(traditional_corpus("reviews-traditional.txt"));
+    let lines = some_lines(&text, 2, 3000);
+    let nonempty = check_on(Dictionary::Big, "reviews-traditional.txt", &lines, &ASKS);
+    assert!(nonempty > lines.len() * ASKS.len() * 9 / 10, "only {nonempty} answers have keywords");
+    let all: Vec<&str> = text.split('\n').collect();
+    let paragraphs: Vec<String> = all[..600].chunks(30).map(|chunk| chunk.join("\n")).collect();
+    let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    assert_eq!(check_on(Dictionary::Big, "traditional paragraphs", &paragraphs, &ASKS), paragraphs.len() * ASKS.len());
+}
+
+#[test]
+fn big_traditional_news_paragraphs() {
+    let text = read(traditional_corpus("news-traditional.txt"));
+    let lines = some_lines(&text, 1, 1000);
+    let nonempty = check_on(Dictionary::Big, "news-traditional.txt", &lines, &ASKS);
+    assert!(nonempty > lines.len() * ASKS.len() / 2, "only {nonempty} answers have keywords");
+}
+
+/// Simplified text with the big dictionary: review lines and news paragraphs.
+#[test]
+fn big_simplified_reviews_and_news() {
+    let reviews = corpus("tests/corpus/reviews.txt");
+    let lines = some_lines(&reviews, 2, 3000);
+    let nonempty = check_on(Dictionary::Big, "reviews.txt", &lines, &ASKS);
+    assert!(nonempty > lines.len() * ASKS.len() * 9 / 10, "only {nonempty} answers have keywords");
+    let news = read(news_corpus());
+    let lines = some_lines(&news, 3, 3000);
+    let nonempty = check_on(Dictionary::Big, "news.txt", &lines, &ASKS);
+    assert!(nonempty > lines.len() * ASKS.len() / 2, "only {nonempty} answers have keywords");
+}
+
+#[test]
+fn big_edge_cases() {
+    let (mut texts, asks) = edge_cases_and_asks();
+    texts.extend(
+        [
+            "我們在臺灣學習中文，這個軟體很好用，The軟體THE軟體",
+            "台灣和臺灣，台北與臺北，臺灣的台中市和臺中市",
+            "電腦軟體、網際網路、資訊科技與人工智慧是熱門的研究領域，研究領域研究領域",
+            "我们在台湾学习中文，這個軟體很好用，这个软件也好用",
+        ]
+        .map(String::from),
+    );
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let nonempty = check_on(Dictionary::Big, "edge cases", &texts, &asks);
+    assert!(nonempty > texts.len() * asks.len() / 4, "only {nonempty} answers have keywords");
+}
+
+#[test]
+fn big_traditional_and_simplified_lines_with_request_words() {
+    let traditional = read(traditional_corpus("reviews-traditional.txt"));
+    let simplified = corpus("tests/corpus/reviews.txt");
+    let texts: Vec<&str> =
+        some_lines(&traditional, 12, 3000).into_iter().chain(some_lines(&simplified, 12, 3000)).collect();
+    let mut rng = Rng::new(37);
+    let words: Vec<Vec<UserWord>> = texts.iter().map(|text| words_for(text, &mut rng)).collect();
+    let nonempty = check_with_words(Dictionary::Big, "reviews with userWords", &texts, &ASKS, &words);
+    assert!(nonempty > texts.len() * 3, "{nonempty}");
+}
+
+#[test]
+fn big_every_idf_equals_jiebas_table() {
+    idf_table_equals_jiebas(Dictionary::Big, 170_000);
 }

@@ -3,14 +3,19 @@
 //! `jieba.load_userdict(file)` for each file in order, also with
 //! per-request words on top; its build refuses what jieba refuses, naming
 //! `file:line`; a user layer that does not fit the main layer is an init error.
+//! The `big_` tests do the same over the big dictionary's layer
+//! (`toolbox-pack user-layer --dictionary big`), against `load_userdict` on
+//! Python's `jieba.Tokenizer(dictionary='dict.txt.big')`.
 
 mod common;
 
 use std::path::PathBuf;
 
 use common::equality::{compare_layer, words_for, UserWord};
-use common::{news_corpus, repo, scratch_dir, tokenizer, with_user_layer, Rng};
-use toolbox_layer::{Mode, Tokenizer};
+use common::{
+    news_corpus, repo, scratch_dir, tokenizer, traditional_corpus, with_user_layer, with_user_layer_for, Rng,
+};
+use toolbox_layer::{Dictionary, Mode, Tokenizer};
 
 /// A handful of words in every form jieba reads, with a BOM, CRLF, an
 /// upper-case tag, a removal and words overlapping the dictionary.
@@ -160,4 +165,59 @@ fn a_corrupt_or_truncated_user_layer_is_an_init_error() {
     std::fs::write(&bin, &bytes).unwrap();
     std::fs::write(layer.join("toolbox/userdict/manifest.json"), "{not json").unwrap();
     assert!(load_error(&layer).contains("manifest"));
+}
+
+/// Traditional words in every form jieba reads: new words, one of the big
+/// dictionary's removed (臺灣 0), retagged, overlapping it and each other.
+const TRADITIONAL: &str = "臺灣學 5 nz\r\n軟體很好用 3 n\n學習中文\n臺灣 0\n台中\n凱特琳 nz\n\
+網際網路 20000 n\n這個軟體 ZZ\n資訊科技 8 nt\n";
+
+const TRADITIONAL_EXAMPLES: &str = "我們在臺灣學習中文，這個軟體很好用。「台中」正確應該不會被切開，\
+此時又可以分出來凱特琳了；網際網路與資訊科技，李小福是創新辦主任也是雲計算方面的專家";
+
+#[test]
+fn big_a_user_layer_matches_load_userdict() {
+    let files = [file("small.txt", SMALL), file("traditional.txt", TRADITIONAL)];
+    let (layer, compiled) = with_user_layer_for(Dictionary::Big, "user-big", &files);
+    // 凱特琳 and 台中 are in both files.
+    assert_eq!(compiled.words, 20, "{:?}", compiled.warnings);
+    assert!(compiled.warnings.iter().any(|w| w.starts_with("traditional.txt:8: ")), "{:?}", compiled.warnings);
+    assert!(layer.join("toolbox-big/userdict/manifest.json").exists());
+    let tokenizer = Tokenizer::load_dictionary(&layer, Dictionary::Big).unwrap();
+    assert!(tokenizer.user_layer_version().is_some());
+    let mut texts = lines(traditional_corpus("reviews-traditional.txt"), 6);
+    texts.extend(lines(repo().join("tests/corpus/reviews.txt"), 10));
+    texts.extend(lines(traditional_corpus("news-traditional.txt"), 20));
+    texts.push(EXAMPLES.to_string());
+    texts.push(TRADITIONAL_EXAMPLES.to_string());
+    let compared = compare_layer(&tokenizer, &on_disk("user-big", &files), &plain(texts));
+    assert!(compared >= 950 * 7, "{compared}");
+    let words: Vec<String> =
+        tokenizer.cut("我們在臺灣學習中文", Mode::Default, true).into_iter().map(|t| t.word.into_owned()).collect();
+    assert_eq!(words, ["我們", "在", "臺灣學", "習", "中文"]);
+}
+
+#[test]
+fn big_per_request_words_apply_on_top_of_the_user_layer() {
+    let files = [file("traditional.txt", TRADITIONAL)];
+    let (layer, _) = with_user_layer_for(Dictionary::Big, "user-big-request", &files);
+    let tokenizer = Tokenizer::load_dictionary(&layer, Dictionary::Big).unwrap();
+    let mut rng = Rng::new(23);
+    let mut cases: Vec<(String, Vec<UserWord>)> = lines(traditional_corpus("reviews-traditional.txt"), 15)
+        .into_iter()
+        .chain(lines(repo().join("tests/corpus/reviews.txt"), 30))
+        .map(|line| {
+            let words = words_for(&line, &mut rng);
+            (line, words)
+        })
+        .collect();
+    cases.push((
+        TRADITIONAL_EXAMPLES.to_string(),
+        vec![
+            ("臺灣學".into(), Some(0), None),
+            ("臺灣".into(), None, Some("ns".into())),
+            ("網際".into(), Some(9), None),
+        ],
+    ));
+    compare_layer(&tokenizer, &on_disk("user-big-request", &files), &cases);
 }

@@ -1,9 +1,19 @@
 """Python jieba 0.42.1 as a test oracle: JSON requests in, jieba's answers out.
 
 Run with the pinned venv (scripts/setup jieba):
-    .venv/jieba/bin/python tests/oracle/jieba_oracle.py [USERDICT ...] < requests.jsonl
+    .venv/jieba/bin/python tests/oracle/jieba_oracle.py [--dictionary default|big] [USERDICT ...] < requests.jsonl
 
-Each USERDICT file is loaded first, in order, with jieba.load_userdict.
+Each USERDICT file is loaded first, in order, with load_userdict.
+
+--dictionary big answers with jieba's big dictionary, as a program using it
+must: jieba.Tokenizer(dictionary=dict/big/dict.txt.big), a
+jieba.posseg.POSTokenizer over that tokenizer (its tags come from
+dict.txt.big; jieba.posseg.dt would keep the default dictionary's tags even
+after jieba.set_dictionary), jieba.analyse.TFIDF(idf_path=dict/big/idf.txt.big)
+with its tokenizer and postokenizer set to those, and a jieba.analyse.TextRank
+segmenting with the POSTokenizer. dict/big/'s files are checked by sha256
+(dict/big/README.md). The default is jieba's own globals (jieba.dt,
+jieba.posseg.dt, jieba.analyse's default extractors).
 
 Each input line is one JSON object; each output line is the answer to it, in
 order (a JSON list), or {"error": "..."} if jieba raised. Operations:
@@ -24,9 +34,11 @@ The repository's dict/dict.txt must be byte-identical to jieba's own: the
 tests compare against jieba exactly as installed.
 """
 
+import hashlib
 import json
 import logging
 import os
+import re
 import sys
 
 import jieba
@@ -38,12 +50,66 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DEFAULT_POS = ("ns", "n", "vn", "v")
 
 
+BIG_FILES = ("dict.txt.big", "idf.txt.big")
+
+
 def check_dictionary():
     ours = os.path.join(ROOT, "dict", "dict.txt")
     theirs = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
     with open(ours, "rb") as a, open(theirs, "rb") as b:
         if a.read() != b.read():
             sys.exit("jieba_oracle: dict/dict.txt differs from jieba 0.42.1's dict.txt")
+
+
+def check_big_dictionary():
+    """dict/big/'s files have the sha256 dict/big/README.md's table gives
+    (jieba 0.42.1's extra_dict/, as scripts/import-jieba-big checks them)."""
+    with open(os.path.join(ROOT, "dict", "big", "README.md"), encoding="utf-8") as f:
+        table = dict(re.findall(r"^\| `([^`]+)` \|.*\| `([0-9a-f]{64})` \|$", f.read(), re.M))
+    for name in BIG_FILES:
+        expected = table.get(name)
+        if expected is None:
+            sys.exit("jieba_oracle: dict/big/README.md gives no sha256 for %s" % name)
+        with open(os.path.join(ROOT, "dict", "big", name), "rb") as f:
+            found = hashlib.sha256(f.read()).hexdigest()
+        if found != expected:
+            sys.exit("jieba_oracle: dict/big/%s has sha256 %s, not jieba 0.42.1's %s" % (name, found, expected))
+
+
+class Jieba(object):
+    """What the answers come from: a tokenizer (dt), a POSTokenizer over it
+    (pos), and the two keyword extractors segmenting with those."""
+
+    def __init__(self, dictionary):
+        if dictionary == "default":
+            check_dictionary()
+            jieba.initialize()
+            self.dt, self.pos = jieba.dt, jieba.posseg.dt
+            self.tfidf, self.textrank = jieba.analyse.default_tfidf, jieba.analyse.default_textrank
+        elif dictionary == "big":
+            check_big_dictionary()
+            self.dt = jieba.Tokenizer(dictionary=os.path.join(ROOT, "dict", "big", "dict.txt.big"))
+            self.dt.initialize()
+            self.pos = jieba.posseg.POSTokenizer(tokenizer=self.dt)
+            self.tfidf = jieba.analyse.TFIDF(idf_path=os.path.join(ROOT, "dict", "big", "idf.txt.big"))
+            self.textrank = jieba.analyse.TextRank()
+        else:
+            sys.exit("jieba_oracle: --dictionary must be default or big, not %r" % dictionary)
+
+    def load_userdicts(self, paths):
+        for path in paths:
+            self.dt.load_userdict(path)
+
+    def remember_cuts(self):
+        """The extractors segment with dt and pos, each remembered (LastCut)."""
+        posseg = LastCut(self.pos)
+        self.tfidf.tokenizer = LastCut(self.dt)
+        self.tfidf.postokenizer = posseg
+        self.textrank.tokenizer = posseg
+        self.textrank.postokenizer = posseg
+
+
+JIEBA = None
 
 
 CACHES = []
@@ -81,7 +147,7 @@ def extractor_answer(pairs, with_flag):
 
 
 def keywords(request, method):
-    extractor = jieba.analyse.default_tfidf if method == "tfidf" else jieba.analyse.default_textrank
+    extractor = JIEBA.tfidf if method == "tfidf" else JIEBA.textrank
     # As a fresh extractor that was given these stop words (set_stop_words adds them).
     extractor.stop_words = set(extractor.STOP_WORDS) | set(request.get("stopWords") or ())
     allow = request.get("allowPOS")
@@ -106,7 +172,7 @@ class AddedWords:
         self.words = words or []
 
     def __enter__(self):
-        dt, pos = jieba.dt, jieba.posseg.dt
+        dt, pos = JIEBA.dt, JIEBA.pos
         if self.words:
             for cache in CACHES:
                 cache.forget()
@@ -123,7 +189,7 @@ class AddedWords:
         return self
 
     def __exit__(self, *exc):
-        dt, pos = jieba.dt, jieba.posseg.dt
+        dt, pos = JIEBA.dt, JIEBA.pos
         if self.words:
             for cache in CACHES:
                 cache.forget()
@@ -154,11 +220,11 @@ def answer_plain(request):
     text = request.get("text", "")
     hmm = bool(request.get("hmm", True))
     if op == "cut":
-        return jieba.lcut(text, cut_all=bool(request.get("cut_all", False)), HMM=hmm)
+        return JIEBA.dt.lcut(text, cut_all=bool(request.get("cut_all", False)), HMM=hmm)
     if op == "cut_for_search":
-        return jieba.lcut_for_search(text, HMM=hmm)
+        return JIEBA.dt.lcut_for_search(text, HMM=hmm)
     if op == "posseg":
-        return [[p.word, p.flag] for p in jieba.posseg.lcut(text, HMM=hmm)]
+        return [[p.word, p.flag] for p in JIEBA.pos.lcut(text, HMM=hmm)]
     if op == "extract_tags":
         return keywords(request, "tfidf")
     if op == "textrank":
@@ -167,16 +233,17 @@ def answer_plain(request):
 
 
 def main():
+    global JIEBA
     jieba.setLogLevel(logging.WARNING)
-    check_dictionary()
-    jieba.initialize()
-    for path in sys.argv[1:]:
-        jieba.load_userdict(path)
-    # What the extractors segment with (jieba.dt and jieba.posseg.dt), remembered.
-    posseg = LastCut(jieba.posseg.dt)
-    jieba.analyse.default_tfidf.tokenizer = LastCut(jieba.dt)
-    jieba.analyse.default_tfidf.postokenizer = posseg
-    jieba.analyse.default_textrank.tokenizer = posseg
+    args = sys.argv[1:]
+    dictionary = "default"
+    if args[:1] == ["--dictionary"]:
+        if len(args) < 2:
+            sys.exit("jieba_oracle: --dictionary needs default or big")
+        dictionary, args = args[1], args[2:]
+    JIEBA = Jieba(dictionary)
+    JIEBA.load_userdicts(args)
+    JIEBA.remember_cuts()
     out = sys.stdout
     for line in sys.stdin:
         if not line.strip():

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
-use toolbox_layer::{Mode, Tokenizer};
+use toolbox_layer::{Dictionary, Mode, Tokenizer};
 
 use super::Rng;
 
@@ -68,24 +68,34 @@ fn first_difference(a: &Value, b: &Value) -> String {
 
 /// Compares every operation on every text; returns the number of answers compared.
 pub fn compare_all(texts: &[String]) -> usize {
+    compare_all_on(Dictionary::Default, texts)
+}
+
+/// [`compare_all`] with `dictionary`, ours and Python jieba's.
+pub fn compare_all_on(dictionary: Dictionary, texts: &[String]) -> usize {
     let cases: Vec<(String, Vec<UserWord>)> = texts.iter().map(|t| (t.clone(), Vec::new())).collect();
-    compare_with_words(&cases)
+    compare_with_words_on(dictionary, &cases)
 }
 
 /// Compares every operation on every text, after adding its words.
 pub fn compare_with_words(cases: &[(String, Vec<UserWord>)]) -> usize {
-    compare_layer(super::tokenizer(), &[], cases)
+    compare_with_words_on(Dictionary::Default, cases)
+}
+
+/// [`compare_with_words`] with `dictionary`, ours and Python jieba's.
+pub fn compare_with_words_on(dictionary: Dictionary, cases: &[(String, Vec<UserWord>)]) -> usize {
+    compare_layer(super::tokenizer_for(dictionary), &[], cases)
 }
 
 /// Compares `tokenizer` (its layer, user layer included) with Python jieba
-/// after `load_userdict` of `userdicts`, on every operation of every text,
-/// after adding its words.
+/// on the same dictionary after `load_userdict` of `userdicts`, on every
+/// operation of every text, after adding its words.
 pub fn compare_layer(tokenizer: &Tokenizer, userdicts: &[PathBuf], cases: &[(String, Vec<UserWord>)]) -> usize {
     let requests: Vec<Value> = cases
         .iter()
         .flat_map(|(text, words)| OPS.iter().map(move |&(op, hmm)| request(op, hmm, text, words)))
         .collect();
-    let answers = super::python_jieba_with(userdicts, &requests);
+    let answers = super::python_jieba_for(tokenizer.dictionary(), userdicts, &requests);
     let mut failures = Vec::new();
     for (i, python) in answers.iter().enumerate() {
         let (text, words) = &cases[i / OPS.len()];
@@ -99,7 +109,21 @@ pub fn compare_layer(tokenizer: &Tokenizer, userdicts: &[PathBuf], cases: &[(Str
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} answers differ; first:\n{}", failures.len(), answers.len(), failures[0]);
+    assert!(
+        failures.is_empty(),
+        "{} dictionary: {} of {} answers differ; first:\n{}",
+        tokenizer.dictionary(),
+        failures.len(),
+        answers.len(),
+        failures[..failures.len().min(3)].join("\n")
+    );
+    eprintln!(
+        "{} dictionary: {} texts x {} ops = {} answers equal to Python jieba's",
+        tokenizer.dictionary(),
+        cases.len(),
+        OPS.len(),
+        answers.len()
+    );
     answers.len()
 }
 

@@ -6,39 +6,69 @@ pub mod equality;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use toolbox_layer::Tokenizer;
+use toolbox_layer::{Dictionary, Tokenizer};
 
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A layer assembled from the real `dict/`, loaded once per test binary.
+/// The default dictionary's layer, assembled from the real `dict/`, loaded once per test binary.
 pub fn tokenizer() -> &'static Tokenizer {
-    static TOKENIZER: OnceLock<Tokenizer> = OnceLock::new();
-    TOKENIZER.get_or_init(|| Tokenizer::load(full_layer()).expect("load the layer"))
+    tokenizer_for(Dictionary::Default)
+}
+
+/// `dictionary`'s layer, assembled from the real `dict/` and loaded once per test binary.
+pub fn tokenizer_for(dictionary: Dictionary) -> &'static Tokenizer {
+    static TOKENIZERS: [OnceLock<Tokenizer>; 2] = [OnceLock::new(), OnceLock::new()];
+    TOKENIZERS[index(dictionary)]
+        .get_or_init(|| Tokenizer::load_dictionary(layer_for(dictionary), dictionary).expect("load the layer"))
 }
 
 /// The directory of the layer [`tokenizer`] loads (standing for `/opt`).
 pub fn full_layer() -> &'static Path {
-    static LAYER: OnceLock<PathBuf> = OnceLock::new();
-    LAYER.get_or_init(|| {
-        let layer = scratch_dir("full-layer");
-        toolbox_layer::assemble(&repo().join("dict"), &layer).expect("assemble the layer");
+    layer_for(Dictionary::Default)
+}
+
+/// The directory (standing for `/opt`) of the layer [`tokenizer_for`] loads:
+/// `dictionary`'s alone, under its subdir.
+pub fn layer_for(dictionary: Dictionary) -> &'static Path {
+    static LAYERS: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
+    LAYERS[index(dictionary)].get_or_init(|| {
+        let layer = match dictionary {
+            Dictionary::Default => scratch_dir("full-layer"),
+            _ => scratch_dir(&format!("full-layer-{dictionary}")),
+        };
+        toolbox_layer::assemble_dictionary(&repo().join("dict"), dictionary, &layer).expect("assemble the layer");
         layer
     })
+}
+
+fn index(dictionary: Dictionary) -> usize {
+    Dictionary::ALL.iter().position(|&d| d == dictionary).expect("a dictionary of Dictionary::ALL")
 }
 
 /// A layer directory holding the full layer and a user layer compiled from
 /// `files` (name, contents), as Lambda merges the two under `/opt`.
 pub fn with_user_layer(name: &str, files: &[(String, Vec<u8>)]) -> (PathBuf, toolbox_layer::userdict::Compiled) {
+    with_user_layer_for(Dictionary::Default, name, files)
+}
+
+/// [`with_user_layer`] over `dictionary`'s layer: the user layer is compiled
+/// against it (`toolbox-pack user-layer --dictionary`), beside it under its subdir.
+pub fn with_user_layer_for(
+    dictionary: Dictionary,
+    name: &str,
+    files: &[(String, Vec<u8>)],
+) -> (PathBuf, toolbox_layer::userdict::Compiled) {
     let dir = scratch_dir(name);
-    let toolbox = dir.join("toolbox");
-    std::fs::create_dir_all(&toolbox).unwrap();
-    for entry in std::fs::read_dir(full_layer().join("toolbox")).unwrap() {
+    let root = dictionary.root(&dir);
+    std::fs::create_dir_all(&root).unwrap();
+    for entry in std::fs::read_dir(dictionary.root(layer_for(dictionary))).unwrap() {
         let entry = entry.unwrap();
-        std::os::unix::fs::symlink(entry.path(), toolbox.join(entry.file_name())).unwrap();
+        std::os::unix::fs::symlink(entry.path(), root.join(entry.file_name())).unwrap();
     }
-    let (_, compiled) = toolbox_layer::userdict::assemble(tokenizer(), files, &dir).expect("assemble the user layer");
+    let (_, compiled) =
+        toolbox_layer::userdict::assemble(tokenizer_for(dictionary), files, &dir).expect("assemble the user layer");
     (dir, compiled)
 }
 
@@ -51,6 +81,17 @@ pub fn python_jieba(requests: &[serde_json::Value]) -> Vec<serde_json::Value> {
 
 /// [`python_jieba`] after `jieba.load_userdict(file)` for each of `userdicts`, in order.
 pub fn python_jieba_with(userdicts: &[PathBuf], requests: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    python_jieba_for(Dictionary::Default, userdicts, requests)
+}
+
+/// [`python_jieba_with`] with `dictionary`: for the big one, the oracle's
+/// `--dictionary big` (a `jieba.Tokenizer` over `dict/big/dict.txt.big`, a
+/// `POSTokenizer` over it, `TFIDF` with `idf.txt.big`; it loads in about 2 s).
+pub fn python_jieba_for(
+    dictionary: Dictionary,
+    userdicts: &[PathBuf],
+    requests: &[serde_json::Value],
+) -> Vec<serde_json::Value> {
     use std::io::{BufRead, Write};
     use std::process::{Command, Stdio};
 
@@ -58,6 +99,7 @@ pub fn python_jieba_with(userdicts: &[PathBuf], requests: &[serde_json::Value]) 
     assert!(python.exists(), "{} is missing: run scripts/setup jieba", python.display());
     let mut child = Command::new(&python)
         .arg(repo().join("tests/oracle/jieba_oracle.py"))
+        .args(["--dictionary", dictionary.name()])
         .args(userdicts)
         .env("PYTHONHASHSEED", "0")
         .env("PYTHONIOENCODING", "utf-8")
@@ -86,6 +128,16 @@ pub fn news_corpus() -> PathBuf {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target directory");
     let path = target.join("corpus/news.txt");
     assert!(path.exists(), "{} is missing: run scripts/news-corpus", path.display());
+    path
+}
+
+/// `<target>/corpus/<name>`: `reviews-traditional.txt` or
+/// `news-traditional.txt`, tests/corpus/reviews.txt and the news corpus in
+/// traditional characters, built by `scripts/traditional-corpus` (which
+/// `scripts/test` runs).
+pub fn traditional_corpus(name: &str) -> PathBuf {
+    let path = news_corpus().with_file_name(name);
+    assert!(path.exists(), "{} is missing: run scripts/traditional-corpus", path.display());
     path
 }
 

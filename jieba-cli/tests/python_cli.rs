@@ -72,12 +72,14 @@ fn ours(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
 }
 
 /// Python in a UTF-8 locale (stdin and stdout then use surrogateescape), with
-/// a jieba cache dir of this test run's own.
+/// a jieba cache dir of this test run's own, shared by its runs: jieba then
+/// builds each dictionary's prefix cache once, not at every run.
 fn python(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
+    static CACHE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let python = existing(repo().join(".venv/jieba/bin/python"), "scripts/setup jieba");
     let mut cmd = Command::new(python);
-    let cache = scratch("python-cache");
-    cmd.args(args).env("LC_ALL", "C.UTF-8").env("TMPDIR", &cache).env_remove("PYTHONIOENCODING");
+    let cache = CACHE.get_or_init(|| scratch("python-cache"));
+    cmd.args(args).env("LC_ALL", "C.UTF-8").env("TMPDIR", cache).env_remove("PYTHONIOENCODING");
     output(cmd, stdin)
 }
 

@@ -25,12 +25,6 @@ pub const JIEBA_VERSION: &str = "0.42.1";
 #[derive(Debug)]
 pub struct Failure(pub String);
 
-impl From<String> for Failure {
-    fn from(message: String) -> Self {
-        Failure(message)
-    }
-}
-
 /// Segments the input `options` name onto `out`, line by line, as
 /// `python -m jieba` with the same options would.
 pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Failure> {

@@ -52,42 +52,23 @@ pub fn strict(bytes: &[u8]) -> Result<&str, DecodeError> {
         .map_err(|e| DecodeError::Invalid { offset: e.valid_up_to(), byte: bytes[e.valid_up_to()] })
 }
 
-/// `bytes` as `surrogateescape` reads them.
+/// `bytes` as `surrogateescape` reads them: std's `utf8_chunks` splits them
+/// into valid runs and the invalid bytes between, as Python's decoder does.
 pub fn escaped(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
-    let mut rest = bytes;
-    let mut out = match std::str::from_utf8(rest) {
-        Ok(text) => return Ok(Decoded::Text(text)),
-        Err(_) => String::with_capacity(bytes.len() * 2),
-    };
-    loop {
-        match std::str::from_utf8(rest) {
-            Ok(text) => {
-                out.push_str(text);
-                break;
-            }
-            Err(e) => {
-                let (valid, after) = rest.split_at(e.valid_up_to());
-                out.push_str(std::str::from_utf8(valid).expect("checked"));
-                // Each byte of the invalid sequence on its own, as Python's handler does.
-                let bad = e.error_len().unwrap_or(after.len());
-                for &byte in &after[..bad] {
-                    out.push(stand_in(byte));
-                }
-                rest = &after[bad..];
-            }
-        }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(Decoded::Text(text));
     }
-    let real_stand_ins = bytes_as_text_count(bytes);
-    if real_stand_ins > 0 {
-        return Err(DecodeError::Ambiguous);
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for chunk in bytes.utf8_chunks() {
+        // A real character of the stand-in range could not be told from a byte.
+        if chunk.valid().chars().any(|c| u32::from(c) >= STAND_IN_BASE) {
+            return Err(DecodeError::Ambiguous);
+        }
+        out.push_str(chunk.valid());
+        // Each byte of an invalid sequence on its own, as Python's handler does.
+        out.extend(chunk.invalid().iter().map(|&byte| stand_in(byte)));
     }
     Ok(Decoded::Escaped(out))
-}
-
-/// Characters of the stand-in range already in the valid parts of `bytes`
-/// (their UTF-8 form starts F4 8F BE or F4 8F BF).
-fn bytes_as_text_count(bytes: &[u8]) -> usize {
-    bytes.windows(3).filter(|w| w[0] == 0xF4 && w[1] == 0x8F && (w[2] == 0xBE || w[2] == 0xBF)).count()
 }
 
 fn stand_in(byte: u8) -> char {

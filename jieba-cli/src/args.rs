@@ -39,6 +39,9 @@ pub struct Options {
     pub quiet: bool,
     /// `--layer-dir`, repeatable, merged in order as Lambda merges layers.
     pub layer_dirs: Vec<PathBuf>,
+    /// `--jobs N`: lines segmented on N threads (written in input order);
+    /// `None`: as many as there are cores.
+    pub jobs: Option<usize>,
     /// The input file; `None`: stdin. (`-` is a file named `-`, as Python's `open('-')`.)
     pub filename: Option<PathBuf>,
 }
@@ -54,6 +57,7 @@ impl Default for Options {
             hmm: true,
             quiet: false,
             layer_dirs: Vec::new(),
+            jobs: None,
             filename: None,
         }
     }
@@ -75,6 +79,7 @@ enum Opt {
     Version,
     Help,
     LayerDir,
+    Jobs,
 }
 
 /// How an option takes a value.
@@ -86,7 +91,7 @@ enum Takes {
     Required,
 }
 
-const OPTIONS: [(Option<u8>, &str, Opt, Takes); 10] = [
+const OPTIONS: [(Option<u8>, &str, Opt, Takes); 11] = [
     (Some(b'h'), "help", Opt::Help, Takes::Nothing),
     (Some(b'd'), "delimiter", Opt::Delimiter, Takes::Optional),
     (Some(b'p'), "pos", Opt::Pos, Takes::Optional),
@@ -97,6 +102,7 @@ const OPTIONS: [(Option<u8>, &str, Opt, Takes); 10] = [
     (Some(b'q'), "quiet", Opt::Quiet, Takes::Nothing),
     (Some(b'V'), "version", Opt::Version, Takes::Nothing),
     (None, "layer-dir", Opt::LayerDir, Takes::Required),
+    (None, "jobs", Opt::Jobs, Takes::Required),
 ];
 
 fn spelling(opt: Opt) -> String {
@@ -163,6 +169,38 @@ fn long_option(name: &[u8]) -> Result<Opt, UsageError> {
             many.iter().map(|o| format!("--{}", o.1)).collect::<Vec<_>>().join(", ")
         ))),
     }
+}
+
+/// `--jobs`' value: argparse's `type=int` (surrounding whitespace, a sign
+/// and `_` between digits allowed, as Python's `int()`), at least 1.
+fn jobs(value: &[u8]) -> Result<usize, UsageError> {
+    let text = String::from_utf8_lossy(value);
+    let invalid = || UsageError(format!("argument --jobs: invalid int value: '{text}'"));
+    let trimmed = text.trim();
+    let (negative, digits) = match trimmed.as_bytes().first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    let well_formed = !digits.is_empty()
+        && !digits.starts_with('_')
+        && !digits.ends_with('_')
+        && !digits.contains("__")
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    if !well_formed {
+        return Err(invalid());
+    }
+    let number: String = digits.chars().filter(|&c| c != '_').collect();
+    let is_zero = number.bytes().all(|b| b == b'0');
+    if negative || is_zero {
+        return Err(UsageError(format!("argument --jobs: must be at least 1, not {trimmed}")));
+    }
+    // More threads than this only wait on each other.
+    number
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n <= 1024)
+        .ok_or_else(|| UsageError(format!("argument --jobs: at most 1024, not {trimmed}")))
 }
 
 /// Parses the arguments after the program name.
@@ -250,6 +288,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
                 Opt::NoHmm => options.hmm = false,
                 Opt::Quiet => options.quiet = true,
                 Opt::LayerDir => options.layer_dirs.push(path(value)),
+                Opt::Jobs => options.jobs = Some(jobs(&value.unwrap_or_default())?),
             }
         }
         // argparse acts on -h and -V as soon as it meets them.
@@ -312,6 +351,24 @@ mod tests {
         let o = parsed(&["--layer-dir", "a", "--layer-dir=b", "-D", "big", "-u", "u.txt", "--no-h"]).unwrap();
         assert_eq!(o.layer_dirs, [PathBuf::from("a"), PathBuf::from("b")]);
         assert_eq!((o.dict, o.user_dict, o.hmm), (Some("big".into()), Some("u.txt".into()), false));
+    }
+
+    #[test]
+    fn jobs_is_a_whole_number_from_1() {
+        assert_eq!(parsed(&[]).unwrap().jobs, None);
+        assert_eq!(parsed(&["--jobs", "3"]).unwrap().jobs, Some(3));
+        assert_eq!(parsed(&["--jobs= 1_0 "]).unwrap().jobs, Some(10));
+        assert_eq!(parsed(&["--jo", "+2"]).unwrap().jobs, Some(2));
+        assert_eq!(parsed(&["--jobs", "x"]).unwrap_err(), "argument --jobs: invalid int value: 'x'");
+        assert_eq!(parsed(&["--jobs", "1.5"]).unwrap_err(), "argument --jobs: invalid int value: '1.5'");
+        assert_eq!(parsed(&["--jobs", "1__0"]).unwrap_err(), "argument --jobs: invalid int value: '1__0'");
+        assert_eq!(parsed(&["--jobs", "0"]).unwrap_err(), "argument --jobs: must be at least 1, not 0");
+        assert_eq!(parsed(&["--jobs", "-2"]).unwrap_err(), "argument --jobs: must be at least 1, not -2");
+        assert_eq!(
+            parsed(&["--jobs", "99999999999999999999999"]).unwrap_err(),
+            "argument --jobs: at most 1024, not 99999999999999999999999"
+        );
+        assert_eq!(parsed(&["--jobs"]).unwrap_err(), "argument --jobs: expected one argument");
     }
 
     #[test]

@@ -6,6 +6,8 @@
 pub mod args;
 pub mod input;
 pub mod layers;
+pub mod parallel;
+pub mod segmenter;
 pub mod text;
 
 use std::fs::File;
@@ -15,8 +17,9 @@ use std::time::Instant;
 
 use args::Options;
 use input::{Lines, Newlines};
-use text::{DecodeError, Decoded};
-use toolbox_layer::{Mode, Tokenizer};
+use segmenter::Segmenter;
+use text::DecodeError;
+use toolbox_layer::Tokenizer;
 
 /// The jieba version whose command line this is.
 pub const JIEBA_VERSION: &str = "0.42.1";
@@ -30,12 +33,12 @@ pub struct Failure(pub String);
 pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Failure> {
     // Python opens the input before it loads the dictionary: a missing file
     // fails first.
-    let (reader, newlines, name): (Box<dyn BufRead>, _, _) = match &options.filename {
+    let (reader, newlines, name): (Box<dyn BufRead + Send>, _, _) = match &options.filename {
         Some(path) => {
             let file = File::open(path).map_err(|e| Failure(format!("cannot open {}: {e}", path.display())))?;
             (Box::new(BufReader::with_capacity(1 << 16, file)), Newlines::Universal, path.display().to_string())
         }
-        None => (Box::new(BufReader::with_capacity(1 << 16, io::stdin().lock())), Newlines::LineFeed, "<stdin>".into()),
+        None => (Box::new(BufReader::with_capacity(1 << 16, io::stdin())), Newlines::LineFeed, "<stdin>".into()),
     };
 
     let started = Instant::now();
@@ -61,55 +64,44 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Failure> {
             started.elapsed().as_secs_f64() * 1e3
         );
     }
-    let lexicon = tokenizer.lexicon_with(&added);
-
+    let segmenter = Segmenter::new(tokenizer.lexicon_with(&added), options, newlines);
     let mut lines = Lines::new(reader, newlines);
-    let mut line = Vec::new();
-    let mut answer = Vec::new();
-    let mut number = 0usize;
-    let mode = if options.cut_all { Mode::All } else { Mode::Default };
-    while lines.next_line(&mut line).map_err(|e| Failure(format!("{name}: {e}")))? {
-        number += 1;
-        let decoded = match newlines {
-            Newlines::Universal => text::strict(&line).map(Decoded::Text),
-            Newlines::LineFeed => text::escaped(&line),
-        }
-        .map_err(|e| decode_failure(&name, number, e))?;
-        let (text, escaped) = (decoded.as_str(), decoded.escaped());
-        answer.clear();
-        match &options.pos {
-            Some(pos_delimiter) => {
-                for (i, tagged) in lexicon.posseg(text, options.hmm).iter().enumerate() {
-                    if i > 0 {
-                        answer.extend_from_slice(&options.delimiter);
-                    }
-                    text::write_word(&mut answer, tagged.word, escaped);
-                    answer.extend_from_slice(pos_delimiter);
-                    answer.extend_from_slice(tagged.tag.as_bytes());
-                }
-            }
-            None => {
-                for (i, token) in lexicon.cut(text, mode, options.hmm).iter().enumerate() {
-                    if i > 0 {
-                        answer.extend_from_slice(&options.delimiter);
-                    }
-                    text::write_word(&mut answer, &token.word, escaped);
-                }
-            }
-        }
-        answer.push(b'\n');
-        if let Err(e) = out.write_all(&answer) {
-            return write_failure(e);
-        }
-    }
+    let jobs = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let result = if jobs == 1 {
+        one_by_one(&mut lines, &segmenter, &name, out)
+    } else {
+        parallel::run(&mut lines, jobs, &segmenter, &name, out, &mut |_| {})
+    };
+    result?;
     match out.flush() {
         Ok(()) => Ok(()),
         Err(e) => write_failure(e),
     }
 }
 
+/// `--jobs 1`: a line read, segmented and written at a time, on this thread.
+fn one_by_one<R: BufRead>(
+    lines: &mut Lines<R>,
+    segmenter: &Segmenter<'_>,
+    name: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let mut line = Vec::new();
+    let mut answer = Vec::new();
+    let mut number = 0usize;
+    while lines.next_line(&mut line).map_err(|e| Failure(format!("{name}: {e}")))? {
+        number += 1;
+        answer.clear();
+        segmenter.line(&line, &mut answer).map_err(|e| decode_failure(name, number, e))?;
+        if let Err(e) = out.write_all(&answer) {
+            return write_failure(e);
+        }
+    }
+    Ok(())
+}
+
 /// A reader gone (`| head`) ends the run quietly; any other write error is one.
-fn write_failure(e: io::Error) -> Result<(), Failure> {
+pub(crate) fn write_failure(e: io::Error) -> Result<(), Failure> {
     if e.kind() == io::ErrorKind::BrokenPipe {
         Ok(())
     } else {
@@ -117,7 +109,7 @@ fn write_failure(e: io::Error) -> Result<(), Failure> {
     }
 }
 
-fn decode_failure(name: &str, line: usize, error: DecodeError) -> Failure {
+pub(crate) fn decode_failure(name: &str, line: usize, error: DecodeError) -> Failure {
     Failure(match error {
         DecodeError::Invalid { offset, byte } => format!(
             "{name}:{line}: byte 0x{byte:02x} at offset {offset} of the line is not UTF-8; python -m jieba stops \

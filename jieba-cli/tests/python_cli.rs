@@ -329,3 +329,63 @@ fn help_version_and_runtime_errors() {
     assert!(String::from_utf8_lossy(&loud.stderr).contains("toolbox-jieba 0.1.0"), "{loud:?}");
     assert!(ours(&["-q"], Some(b"x\n".to_vec())).stderr.is_empty());
 }
+
+/// `--jobs`: the same bytes, errors and exit status whatever the number of
+/// threads, on an input of many chunks (the corpora four times over, about
+/// 9 MB: 36 chunks of toolbox_jieba::parallel::CHUNK_BYTES), with a byte that
+/// is not UTF-8 near its end, from a file and from stdin. (Every other test
+/// here runs with the default, all cores, against Python.)
+#[test]
+fn every_number_of_jobs_writes_the_same_bytes_in_input_order() {
+    let mut input = Vec::new();
+    for _ in 0..4 {
+        input.extend(std::fs::read(news()).unwrap());
+        input.extend(std::fs::read(reviews()).unwrap());
+    }
+    assert!(input.len() > 30 * toolbox_jieba::parallel::CHUNK_BYTES, "{} bytes", input.len());
+    let dir = scratch("jobs");
+    let whole = dir.join("whole.txt");
+    std::fs::write(&whole, &input).unwrap();
+    let at = input.len() - 1000;
+    let at = at + input[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mut broken = input[..at].to_vec();
+    broken.extend_from_slice(b"ab\xffc\n");
+    broken.extend_from_slice(&input[at..]);
+    let bad = dir.join("bad.txt");
+    std::fs::write(&bad, &broken).unwrap();
+    let (whole, bad) = (whole.to_str().unwrap(), bad.to_str().unwrap());
+
+    for args in [&["-q"][..], &["-q", "-p"]] {
+        let one = ours(&[args, &["--jobs", "1", whole]].concat(), None);
+        assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+        let lines = one.stdout.iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(lines, input.iter().filter(|&&b| b == b'\n').count());
+        let one_bad = ours(&[args, &["--jobs", "1", bad]].concat(), None);
+        assert_eq!(one_bad.status.code(), Some(1));
+        let one_stdin = ours(&[args, &["--jobs", "1"]].concat(), Some(broken.clone()));
+        assert!(one_stdin.status.success());
+        for jobs in ["2", "3", "8"] {
+            let what = format!("{args:?} --jobs {jobs}");
+            let many = ours(&[args, &["--jobs", jobs, whole]].concat(), None);
+            assert_same(&what, &many, &one);
+            let many_bad = ours(&[args, &["--jobs", jobs, bad]].concat(), None);
+            assert_same(&format!("{what} with a bad byte"), &many_bad, &one_bad);
+            assert_eq!(many_bad.stderr, one_bad.stderr, "{what}: the same error, naming the same line");
+            assert_same(
+                &format!("{what} from stdin"),
+                &ours(&[args, &["--jobs", jobs]].concat(), Some(broken.clone())),
+                &one_stdin,
+            );
+        }
+    }
+    // The file's error names its line, after every line before it.
+    let stderr = String::from_utf8_lossy(&ours(&["-q", "--jobs", "3", bad], None).stderr).into_owned();
+    let line = broken[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    assert!(stderr.contains(&format!("bad.txt:{line}: byte 0xff at offset 2")), "{stderr}");
+    // Usage errors, as argparse words them.
+    for (value, message) in [("0", "must be at least 1, not 0"), ("two", "invalid int value: 'two'")] {
+        let mine = ours(&["--jobs", value], None);
+        assert_eq!(mine.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&mine.stderr).ends_with(&format!("error: argument --jobs: {message}\n")));
+    }
+}

@@ -7,6 +7,7 @@ pub mod args;
 pub mod input;
 pub mod layers;
 pub mod parallel;
+pub mod progress;
 pub mod segmenter;
 pub mod text;
 
@@ -33,12 +34,15 @@ pub struct Failure(pub String);
 pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Failure> {
     // Python opens the input before it loads the dictionary: a missing file
     // fails first.
-    let (reader, newlines, name): (Box<dyn BufRead + Send>, _, _) = match &options.filename {
+    let (reader, newlines, name, size): (Box<dyn BufRead + Send>, _, _, _) = match &options.filename {
         Some(path) => {
             let file = File::open(path).map_err(|e| Failure(format!("cannot open {}: {e}", path.display())))?;
-            (Box::new(BufReader::with_capacity(1 << 16, file)), Newlines::Universal, path.display().to_string())
+            // A regular file's size is the bar's total; a FIFO's is not known.
+            let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+            let reader = Box::new(BufReader::with_capacity(1 << 16, file));
+            (reader, Newlines::Universal, path.display().to_string(), size)
         }
-        None => (Box::new(BufReader::with_capacity(1 << 16, io::stdin())), Newlines::LineFeed, "<stdin>".into()),
+        None => (Box::new(BufReader::with_capacity(1 << 16, io::stdin())), Newlines::LineFeed, "<stdin>".into(), None),
     };
 
     let started = Instant::now();
@@ -67,11 +71,13 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Failure> {
     let segmenter = Segmenter::new(tokenizer.lexicon_with(&added), options, newlines);
     let mut lines = Lines::new(reader, newlines);
     let jobs = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let progress = progress::Progress::new(options.quiet, size);
     let result = if jobs == 1 {
-        one_by_one(&mut lines, &segmenter, &name, out)
+        one_by_one(&mut lines, &segmenter, &name, out, &progress)
     } else {
-        parallel::run(&mut lines, jobs, &segmenter, &name, out, &mut |_| {})
+        parallel::run(&mut lines, jobs, &segmenter, &name, out, &mut |bytes| progress.advance(bytes))
     };
+    progress.finish();
     result?;
     match out.flush() {
         Ok(()) => Ok(()),
@@ -85,6 +91,7 @@ fn one_by_one<R: BufRead>(
     segmenter: &Segmenter<'_>,
     name: &str,
     out: &mut dyn Write,
+    progress: &progress::Progress,
 ) -> Result<(), Failure> {
     let mut line = Vec::new();
     let mut answer = Vec::new();
@@ -96,6 +103,7 @@ fn one_by_one<R: BufRead>(
         if let Err(e) = out.write_all(&answer) {
             return write_failure(e);
         }
+        progress.advance(line.len() as u64 + 1);
     }
     Ok(())
 }

@@ -38,6 +38,11 @@ options:
                         repeatable, merged in order (a user layer after the
                         jieba layer). Default: $TOOLBOX_LAYER_DIR, else this
                         checkout's target/layer/opt, else /opt
+  --jobs N              segment on N threads (default: every core); the
+                        output is the same, in input order, streamed
+
+On a terminal, stderr shows a progress bar (bytes, rate, time left) unless
+-q is given; a pipe or a file gets none.
 
 If no filename specified, use STDIN instead. A file is read with universal
 newlines and must be UTF-8; stdin splits at \\n only and passes bytes that

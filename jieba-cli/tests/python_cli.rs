@@ -389,3 +389,35 @@ fn every_number_of_jobs_writes_the_same_bytes_in_input_order() {
         assert!(String::from_utf8_lossy(&mine.stderr).ends_with(&format!("error: argument --jobs: {message}\n")));
     }
 }
+
+/// The progress bar is drawn only on a terminal (here a pseudo-terminal from
+/// util-linux's `script`), never with `-q`, and never into a pipe.
+#[test]
+fn a_progress_bar_on_a_terminal_only() {
+    let mut input = Vec::new();
+    for _ in 0..4 {
+        input.extend(std::fs::read(news()).unwrap());
+    }
+    let dir = scratch("progress");
+    let file = dir.join("news4.txt");
+    std::fs::write(&file, &input).unwrap();
+    let on_terminal = |extra: &str| {
+        let command = format!(
+            "TOOLBOX_LAYER_DIR='{}' '{}' {extra} --jobs 2 '{}' > /dev/null",
+            layer().display(),
+            env!("CARGO_BIN_EXE_toolbox-jieba"),
+            file.display()
+        );
+        let out = Command::new("script").args(["-qec", &command, "/dev/null"]).stdin(Stdio::null()).output();
+        let out = out.expect("util-linux's script");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let drawn = on_terminal("");
+    assert!(drawn.contains("ETA") && drawn.contains("MiB"), "{drawn:?}");
+    let quiet = on_terminal("-q");
+    assert!(!quiet.contains("ETA") && !quiet.contains("MiB"), "{quiet:?}");
+    let piped = ours(&["--jobs", "2", file.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert_eq!(stderr.lines().count(), 1, "only the loading line: {stderr:?}");
+}

@@ -11,6 +11,7 @@ mod form;
 mod json;
 mod limit;
 pub mod log;
+pub mod metrics;
 mod params;
 mod response;
 mod runtime;
@@ -20,7 +21,7 @@ pub use form::decode_pairs;
 pub use json::{Bounded, MAX_JSON_VALUES};
 pub use limit::{encoded_len, proxy_string_len, AnswerBudget, MAX_ANSWER_BYTES};
 pub use params::{Params, MAX_BATCH, MAX_TEXT_BYTES};
-pub use response::Response;
+pub use response::{Response, Usage};
 pub use runtime::{report_init_error, run, InitError};
 
 /// Handles one raw event end to end: parse, call `handler`, and render the
@@ -33,9 +34,17 @@ pub fn handle<S>(state: &S, event: serde_json::Value, handler: fn(&S, &Request) 
 /// [`handle`] for an event parsed within the JSON budget (as the run loop
 /// parses every event): one that held too much is a 413 here.
 pub fn handle_bounded<S>(state: &S, event: Bounded, handler: fn(&S, &Request) -> Response) -> serde_json::Value {
+    answer_bounded(state, event, handler).0
+}
+
+/// [`handle_bounded`], with what the answer tells the metrics.
+fn answer_bounded<S>(state: &S, event: Bounded, handler: fn(&S, &Request) -> Response) -> (serde_json::Value, Usage) {
     let response = match event.into_value().and_then(parse_event) {
         Ok(request) => handler(state, &request),
         Err(rejection) => rejection,
     };
-    limit::within_limit(response.to_proxy())
+    let proxy = limit::within_limit(response.to_proxy());
+    // An answer replaced by the size limit's 413 counts no words.
+    let same = proxy.get("statusCode").and_then(serde_json::Value::as_u64) == Some(u64::from(response.status));
+    (proxy, if same { response.usage } else { Usage::default() })
 }

@@ -120,7 +120,7 @@ mod tests {
 
     /// 1.1 MB of U+0001, which is 6.6 MB once each becomes "\u0001".
     fn control_characters(_: &(), _: &Request) -> Response {
-        Response { status: 200, headers: Vec::new(), body: "\u{1}".repeat(1_100_000) }
+        Response { status: 200, headers: Vec::new(), body: "\u{1}".repeat(1_100_000), usage: Default::default() }
     }
 
     /// The same length of plain letters (a JSON string): far from the limit.
@@ -129,7 +129,7 @@ mod tests {
     }
 
     fn answer(body_len: usize) -> Value {
-        Response { status: 200, headers: Vec::new(), body: "a".repeat(body_len) }.to_proxy()
+        Response { status: 200, headers: Vec::new(), body: "a".repeat(body_len), usage: Default::default() }.to_proxy()
     }
 
     #[test]

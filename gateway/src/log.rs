@@ -67,7 +67,7 @@ pub enum Field<'a> {
 }
 
 /// `text` as a JSON string literal.
-fn json_string(out: &mut String, text: &str) {
+pub(crate) fn json_string(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
         match c {

@@ -8,7 +8,8 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
 use crate::log::{Field, Level, Logger};
-use crate::{handle_bounded, Bounded, Request, Response};
+use crate::metrics::{Measured, Metrics};
+use crate::{answer_bounded, Bounded, Request, Response};
 
 /// Variables Lambda always sets; lambda_runtime panics without them, so they
 /// are checked first and reported as an init error instead.
@@ -67,6 +68,9 @@ pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S,
     };
     let state = &state;
     let logger = &logger;
+    let metrics = &Metrics::from_env();
+    // The first event an instance answers is its cold start's.
+    let answered = &std::sync::atomic::AtomicBool::new(false);
     // Events are parsed within the JSON budget (json.rs), not into a bare Value.
     let service = service_fn(move |event: LambdaEvent<Bounded>| async move {
         let started = Instant::now();
@@ -74,8 +78,9 @@ pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S,
             Bounded::Value(payload) => describe(payload),
             Bounded::TooLarge => ("too large".to_owned(), 0),
         };
-        let answer = handle_bounded(state, event.payload, handler);
+        let (answer, usage) = answer_bounded(state, event.payload, handler);
         let status = answer.get("statusCode").and_then(Value::as_u64).unwrap_or(0);
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let level = if status >= 500 { Level::Error } else { Level::Info };
         if logger.enabled(level) {
             logger.log(
@@ -85,11 +90,21 @@ pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S,
                 &[
                     ("route", Field::Text(&route)),
                     ("status", Field::Count(status)),
-                    ("durationMs", Field::Ms(started.elapsed().as_secs_f64() * 1000.0)),
+                    ("durationMs", Field::Ms(duration_ms)),
                     ("inputBytes", Field::Count(input_bytes)),
                 ],
             );
         }
+        metrics.emit(&Measured {
+            function: &logger.function,
+            route: &route,
+            status: u16::try_from(status).unwrap_or(0),
+            input_bytes,
+            usage,
+            cold_start: !answered.swap(true, std::sync::atomic::Ordering::Relaxed),
+            duration_ms,
+            request_id: &event.context.request_id,
+        });
         Ok::<Value, std::convert::Infallible>(answer)
     });
     match runtime.block_on(lambda_runtime::run(service)) {

@@ -395,3 +395,40 @@ fn the_template_gives_every_tool_a_function_url_when_asked() {
     }
     assert!(urls.iter().all(|l| l.contains("AuthType NONE") && l.contains(".lambda-url.us-east-1.on.aws/")), "{log}");
 }
+
+/// Every tool prints one CloudWatch EMF record a request on stdout (gateway
+/// metrics.rs), which the runner shows in its log as Lambda sends stdout to
+/// CloudWatch Logs; the template's `Metrics=Off` turns them off and
+/// `MetricsNamespace` names their namespace.
+#[test]
+fn every_request_leaves_one_metrics_record_unless_metrics_are_off() {
+    let runner = Runner::start(&template(), &["--parameter", "MetricsNamespace=team/tools"]);
+    let body = r#"{"texts": ["我来到北京清华大学", "他来到了网易杭研大厦"]}"#.as_bytes();
+    let answer = runner.request("POST", "/segment", &[("content-type", "application/json")], body);
+    assert_eq!(answer.status, 200);
+    assert_eq!(runner.get("/segment?text=x&mode=nonsense").status, 400);
+    assert!(runner.wait_for_log("\"StatusCode\":400"), "{}", runner.log());
+    let log = runner.log();
+    let records: Vec<Value> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("[segment] "))
+        .filter(|l| l.starts_with("{\"_aws\""))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(records.len(), 2, "{log}");
+    let (first, second) = (&records[0], &records[1]);
+    assert_eq!(first["_aws"]["CloudWatchMetrics"][0]["Namespace"], "team/tools");
+    assert_eq!(
+        (first["FunctionName"].as_str(), first["Route"].as_str()),
+        (Some("SegmentFunction"), Some("POST /segment"))
+    );
+    assert_eq!((first["Texts"].as_u64(), first["Words"].as_u64()), (Some(2), Some(4 + 6)));
+    assert_eq!((first["ColdStart"].as_u64(), second["ColdStart"].as_u64()), (Some(1), Some(0)));
+    assert_eq!((second["Status4xx"].as_u64(), second["Route"].as_str()), (Some(1), Some("GET /segment")));
+    assert_eq!(first["InputBytes"].as_u64(), Some(body.len() as u64));
+
+    let off = Runner::start(&template(), &["--parameter", "Metrics=Off"]);
+    assert_eq!(off.get("/segment?text=x").status, 200);
+    assert!(off.wait_for_log("GET /segment 200"), "{}", off.log());
+    assert!(!off.log().contains("\"_aws\""), "{}", off.log());
+}

@@ -137,6 +137,8 @@ pub(crate) fn options() -> Vec<Value> {
         json!({"JwtIssuer": "https://issuer.example.com", "JwtAudience": "tools-client"}),
         json!({"JwtIssuer": "https://issuer.example.com", "JwtAudience": "a,b", "JwtScopes": "tools/read,tools/all"}),
         json!({"FunctionUrlAuthType": "NONE"}),
+        json!({"Metrics": "Off"}),
+        json!({"MetricsNamespace": "team-a/tools #1"}),
         json!({"FunctionUrlAuthType": "AWS_IAM"}),
         json!({"BigDictionaryLayer": "create"}),
         json!({"BigDictionaryLayer": "create", "DefaultDictionary": "big", "LayerShareAccountIds": "111111111111"}),
@@ -146,6 +148,7 @@ pub(crate) fn options() -> Vec<Value> {
     let all = json!({"Architecture": "x86_64", "DeploymentPreferenceType": "Linear10PercentEvery1Minute", "LogLevel": "WARN",
         "JwtIssuer": "https://issuer.example.com", "JwtAudience": "a", "JwtScopes": "s",
         "FunctionUrlAuthType": "AWS_IAM", "ThrottlingRateLimit": "100", "ThrottlingBurstLimit": "200",
+        "Metrics": "Off", "MetricsNamespace": "tools",
         "UserDictLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-userdict:3",
         "JiebaLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba:7",
         "BigDictionaryLayer": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba-big:2"});

@@ -54,11 +54,17 @@ fn extract(tokenizer: &Tokenizer, params: &Params) -> Result<Response, Response>
     // One bound on the tagging HMM's work for the whole request, as segment's pos=true.
     let mut work_left = TAGGING_WORK_PER_REQUEST;
     let mut rank = |text| {
-        let too_costly = |e| Response::error(413, &format!("{e}: send less text, or method=tfidf without allowPOS"));
+        let too_costly = |e| {
+            Response::error(413, &format!("{e}: send less text, or method=tfidf without allowPOS"))
+                .work_bound_exceeded()
+        };
         Ok(Keywords { keywords: lexicon.keywords(text, &options, &mut work_left).map_err(too_costly)? })
     };
     let results: Vec<Keywords> = texts.into_iter().map(&mut rank).collect::<Result<_, Response>>()?;
-    Ok(if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) })
+    // The metrics' Words: the keywords answered.
+    let counts = (results.len(), results.iter().map(|r| r.keywords.len()).sum());
+    let response = if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) };
+    Ok(response.counting(counts.0, counts.1))
 }
 
 fn main() -> ExitCode {

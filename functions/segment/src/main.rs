@@ -59,7 +59,9 @@ fn segment(dictionaries: &&Dictionaries, request: &Request) -> Response {
         for text in texts {
             results.push(cut(lexicon, text, &options, &mut work_left, &mut budget)?);
         }
-        Ok(if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) })
+        let counts = (results.len(), results.iter().map(|r| r.words.len()).sum());
+        let response = if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) };
+        Ok(response.counting(counts.0, counts.1))
     };
     answer().unwrap_or_else(|rejection| rejection)
 }
@@ -87,9 +89,9 @@ fn cut<'a>(
     let tags = match options.pos {
         false => None,
         true => {
-            let tagged = lexicon
-                .posseg_within(text, options.hmm, work_left)
-                .map_err(|too_costly| Response::error(413, &format!("{too_costly}: send less text, or pos=false")))?;
+            let tagged = lexicon.posseg_within(text, options.hmm, work_left).map_err(|too_costly| {
+                Response::error(413, &format!("{too_costly}: send less text, or pos=false")).work_bound_exceeded()
+            })?;
             Some(match options.offsets {
                 true => Tags::WithOffsets(tagged),
                 false => Tags::Plain(tagged.into_iter().map(Tag::from).collect()),

@@ -342,3 +342,18 @@ fn the_big_dictionary_segments_traditional_chinese_when_asked() {
     assert_eq!(with(Some(""), json!({})).status, 400);
     assert_eq!(ask(json!({ "text": "a", "dictionary": 1 })).body["error"], "'dictionary' must be a string");
 }
+
+/// What the metrics record counts (gateway metrics.rs): texts and words
+/// answered, and a work bound's 413 told apart from a size limit's.
+#[test]
+fn the_answer_tells_the_metrics_its_texts_words_and_work_bound() {
+    let usage = |event: Value| segment(&dictionaries(), &toolbox_gateway::parse_event(event).unwrap()).usage;
+    let one = usage(json!({ "text": SENTENCE }));
+    assert_eq!((one.texts, one.words, one.work_bound_exceeded), (Some(1), Some(4), false));
+    let batch = usage(json!({ "texts": [SENTENCE, SENTENCE, ""] }));
+    assert_eq!((batch.texts, batch.words), (Some(3), Some(8)));
+    let bound = usage(json!({ "text": "丂".repeat(MAX_TEXT_BYTES / 3), "pos": true }));
+    assert!(bound.work_bound_exceeded && bound.words.is_none());
+    let too_big = usage(json!({ "text": "a".repeat(MAX_TEXT_BYTES + 1) }));
+    assert!(!too_big.work_bound_exceeded, "a size limit is no work bound");
+}

@@ -45,7 +45,8 @@ impl Params {
         }
     }
 
-    /// `true|false|1|0|yes|no` (any case) or a JSON boolean; `default` if absent.
+    /// `true|false|1|0|yes|no` (any case, trimmed), a JSON boolean, or a JSON
+    /// number equal to 0 or 1; `default` if absent.
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, Response> {
         let invalid = || Response::error(400, &format!("'{name}' must be true or false"));
         match self.get(name) {
@@ -56,8 +57,12 @@ impl Params {
                 "false" | "0" | "no" => Ok(false),
                 _ => Err(invalid()),
             },
-            Some(Value::Number(n)) if n.as_u64() == Some(0) => Ok(false),
-            Some(Value::Number(n)) if n.as_u64() == Some(1) => Ok(true),
+            // By value, as openapi.yaml's `enum: [0, 1]` compares: `1.0` is 1.
+            Some(Value::Number(n)) => match whole(n) {
+                Some(0) => Ok(false),
+                Some(1) => Ok(true),
+                _ => Err(invalid()),
+            },
             Some(_) => Err(invalid()),
         }
     }
@@ -69,7 +74,7 @@ impl Params {
         };
         let value = match self.get(name) {
             None => return Ok(default),
-            Some(Value::Number(n)) => n.as_u64().ok_or_else(invalid)?,
+            Some(Value::Number(n)) => whole(n).ok_or_else(invalid)?,
             Some(Value::String(s)) => s.trim().parse::<u64>().map_err(|_| invalid())?,
             Some(_) => return Err(invalid()),
         };
@@ -135,6 +140,17 @@ impl Params {
     }
 }
 
+/// A JSON number's value if it is a whole number from 0 to `u64::MAX`: `3`,
+/// and also `3.0` or `3e0`, which JSON Schema's `integer` (openapi.yaml's
+/// type for these parameters) counts as the same number.
+fn whole(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        let f = n.as_f64()?;
+        // 2^64 is exactly representable; below it every whole f64 fits a u64.
+        (f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f)).then_some(f as u64)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -180,6 +196,70 @@ mod tests {
             (json!({ "text": "a", "texts": [] }), "send either 'text' or 'texts', not both"),
         ] {
             assert_eq!(rejection(params(bad.clone()).texts()), (400, error.to_string()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn null_is_absent_for_every_getter() {
+        // openapi.yaml's `Absent`: the same rule for every parameter of every tool.
+        let nulls = params(json!({ "p": null, "text": null, "texts": null }));
+        assert!(!nulls.contains("p") && nulls.get("p").is_none());
+        assert_eq!(nulls.string("p").unwrap(), None);
+        assert!(nulls.flag("p", true).unwrap() && !nulls.flag("p", false).unwrap());
+        assert_eq!(nulls.bounded("p", 1..=100, 7).unwrap(), 7);
+        assert_eq!(nulls.strings("p", 3).unwrap(), None);
+        assert_eq!(nulls.texts().unwrap(), (vec![""], false));
+        assert_eq!(params(json!({ "text": null, "texts": ["a"] })).texts().unwrap(), (vec!["a"], true));
+        assert_eq!(params(json!({ "text": "a", "texts": null })).texts().unwrap(), (vec!["a"], false));
+    }
+
+    #[test]
+    fn flags_in_every_spelling_openapi_yaml_gives() {
+        let flag = |value: Value| params(json!({ "p": value })).flag("p", false);
+        for yes in
+            [json!(true), json!(1), json!(1.0), json!("TRUE"), json!(" yes\u{3000}"), json!("\t1\n"), json!("Yes")]
+        {
+            assert!(flag(yes.clone()).unwrap(), "{yes}");
+        }
+        for no in [json!(false), json!(0), json!(-0.0), json!("false"), json!("nO"), json!("\u{a0}0")] {
+            assert!(!flag(no.clone()).unwrap(), "{no}");
+        }
+        for bad in
+            [json!(2), json!(0.5), json!(-1), json!("y"), json!("on"), json!(""), json!("\u{1c}1"), json!([true])]
+        {
+            assert_eq!(rejection(flag(bad.clone())), (400, "'p' must be true or false".to_string()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_in_every_spelling_openapi_yaml_gives() {
+        let count = |value: Value| params(json!({ "p": value })).bounded("p", 1..=100, 1);
+        for (value, expected) in [
+            (json!(3), 3),
+            (json!(3.0), 3),
+            (json!(1e2), 100),
+            (json!("+7"), 7),
+            (json!(" 007\u{2003}"), 7),
+            (json!("100"), 100),
+        ] {
+            assert_eq!(count(value.clone()).unwrap(), expected, "{value}");
+        }
+        let invalid = (400, "'p' must be a whole number from 1 to 100".to_string());
+        for bad in [
+            json!(0),
+            json!(101),
+            json!(2.5),
+            json!(-3),
+            json!(1e30),
+            json!("0"),
+            json!("-1"),
+            json!("+"),
+            json!("1e2"),
+            json!("٣"),
+            json!("3 4"),
+            json!(true),
+        ] {
+            assert_eq!(rejection(count(bad.clone())), invalid, "{bad}");
         }
     }
 

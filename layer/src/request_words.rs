@@ -82,7 +82,8 @@ pub fn parse_request_words(value: &Value) -> Result<Vec<RequestWord>, RequestWor
                 };
                 let freq = match fields.get("freq") {
                     None | Some(Value::Null) => None,
-                    Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
+                    // By value, as openapi.yaml's `integer` counts: `3.0` is 3.
+                    Some(Value::Number(n)) if whole(n).is_some() => whole(n),
                     Some(_) => return invalid(format!("{name}: 'freq' must be a whole number, 0 or more")),
                 };
                 let tag = match fields.get("tag") {
@@ -112,6 +113,16 @@ pub fn parse_request_words(value: &Value) -> Result<Vec<RequestWord>, RequestWor
         words.push(RequestWord { word: word.to_string(), freq, tag });
     }
     Ok(words)
+}
+
+/// A JSON number's value if it is a whole number from 0 to `u64::MAX`
+/// (`3`, `3.0`, `3e0`), as the gateway reads whole-number parameters.
+fn whole(n: &serde_json::Number) -> Option<u64> {
+    n.as_u64().or_else(|| {
+        let f = n.as_f64()?;
+        // 2^64 is exactly representable; below it every whole f64 fits a u64.
+        (f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f)).then_some(f as u64)
+    })
 }
 
 impl Tokenizer {
@@ -150,6 +161,11 @@ mod tests {
         .unwrap();
         assert_eq!(words[1], RequestWord { word: "李小福".into(), freq: Some(3), tag: Some("nr".into()) });
         assert_eq!(words[2].freq, Some(0));
+        // A whole number written with a fraction or an exponent is that number.
+        let words = parse_request_words(&json!([{"word": "a", "freq": 3.0}, {"word": "b", "freq": 2e3}])).unwrap();
+        assert_eq!((words[0].freq, words[1].freq), (Some(3), Some(2000)));
+        let words = parse_request_words(&json!([{"word": "a", "freq": u64::MAX}])).unwrap();
+        assert_eq!(words[0].freq, Some(u64::MAX));
         let words = parse_request_words(&json!("云计算, 创新办,,")).unwrap();
         let names: Vec<&str> = words.iter().map(|w| w.word.as_str()).collect();
         assert_eq!(names, ["云计算", "创新办"]);
@@ -168,6 +184,7 @@ mod tests {
             (json!([{"word": "a", "freq": -1}]), "'userWords'[0]: 'freq' must be a whole number"),
             (json!([{"word": "a", "freq": 1.5}]), "'userWords'[0]: 'freq' must be a whole number"),
             (json!([{"word": "a", "freq": "3"}]), "'userWords'[0]: 'freq' must be a whole number"),
+            (json!([{"word": "a", "freq": 1.8446744073709552e19}]), "'userWords'[0]: 'freq' must be a whole number"),
             (json!([{"freq": 3}]), "'userWords'[0] needs a 'word'"),
             (json!([{"word": "a", "weight": 3}]), "'userWords'[0] has an unknown field 'weight'"),
             (json!([{"word": "a", "tag": 5}]), "'userWords'[0]: 'tag' must be a string"),

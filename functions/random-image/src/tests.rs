@@ -113,3 +113,15 @@ fn settings_choose_the_list() {
     let both = ImageUrls::from_settings(Some("/x".into()), Some("https://a.example/1.jpg".into()));
     assert_eq!(both.unwrap_err(), "set IMAGE_URLS_FILE or IMAGE_URLS, not both");
 }
+
+#[test]
+fn null_is_absent_as_for_every_tool() {
+    // openapi.yaml's Absent: `"redirect": null` is no redirect, `"count": null` one image.
+    for event in [json!({ "redirect": null }), json!({ "count": null }), json!({ "count": null, "redirect": null })] {
+        let answer = ask(event.clone());
+        assert_eq!(answer.status, 200, "{event}");
+        assert!(answer.body["imageUrl"].is_string(), "{event}: {:?}", answer.body);
+    }
+    assert_eq!(ask(json!({ "count": null, "redirect": true })).status, 302);
+    assert_eq!(ask(json!({ "count": 2, "redirect": null })).body["imageUrls"].as_array().unwrap().len(), 2);
+}

@@ -134,6 +134,11 @@ fn plain(text: &str) -> Value {
         if let Ok(n) = text.parse::<i64>() {
             return Value::Number(n.into());
         }
+        // Past i64 but within u64 (openapi.yaml's largest `freq`, 2^64 - 1):
+        // exact, not rounded to a double.
+        if let Ok(n) = text.parse::<u64>() {
+            return Value::Number(n.into());
+        }
     }
     if let Some(hex) = text.strip_prefix("0x") {
         if let Ok(n) = i64::from_str_radix(hex, 16) {
@@ -220,6 +225,15 @@ mod tests {
             doc,
             json!({"a": 128, "b": "128", "c": true, "d": null, "e": 1.5, "f": "hello world", "g": "two\nlines\n"})
         );
+    }
+
+    #[test]
+    fn whole_numbers_keep_every_digit_up_to_u64() {
+        let doc = parse("a: 18446744073709551615\nb: -9223372036854775808\nc: 18446744073709551616\n").unwrap();
+        assert_eq!(doc["a"].as_u64(), Some(u64::MAX));
+        assert_eq!(doc["b"].as_i64(), Some(i64::MIN));
+        // Past u64: the nearest double, as YAML's core schema reads a float.
+        assert_eq!(doc["c"].as_f64(), Some(18446744073709551616.0));
     }
 
     #[test]

@@ -98,19 +98,7 @@ for name, answer in doc["components"]["responses"].items():
             bad += [f"{name}: {e.message}" for e in validator.iter_errors(example)]
 print(json.dumps({"checked": checked, "bad": bad}))
 "##;
-    let mut child = Command::new(venv_tool("openapi", "python"))
-        .arg("-c")
-        .arg(SCRIPT)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the openapi venv's python (scripts/setup openapi)");
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(document.to_string().as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "example check: {}", describe(&output));
-    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let result = python_json(SCRIPT, document);
     let bad = result["bad"].as_array().unwrap().iter().map(|b| b.as_str().unwrap().to_owned()).collect();
     (result["checked"].as_u64().unwrap() as usize, bad)
 }

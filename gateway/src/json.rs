@@ -220,7 +220,7 @@ mod tests {
 
         let refused = Bounded::TooLarge.into_value().unwrap_err();
         assert_eq!(refused.status, 413);
-        let body: Value = serde_json::from_str(&refused.body).unwrap();
+        let body: Value = serde_json::from_str(&refused.body()).unwrap();
         assert_eq!(
             body,
             json!({"error": "request too large: more than 50000 JSON values (an object counts as 16); send fewer list items"})

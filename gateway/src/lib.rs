@@ -6,6 +6,7 @@
 //! proxy, HTTP API v2, or a direct invoke with plain JSON) into a [`Request`],
 //! turns the [`Response`] into a proxy response, and runs the Lambda loop.
 
+mod encode;
 mod event;
 mod form;
 mod json;
@@ -16,10 +17,11 @@ mod params;
 mod response;
 mod runtime;
 
+pub use encode::{needs_escape, BodyWriter};
 pub use event::{parse_event, Request, Source};
 pub use form::decode_pairs;
 pub use json::{Bounded, MAX_JSON_VALUES};
-pub use limit::{encoded_len, proxy_string_len, AnswerBudget, MAX_ANSWER_BYTES};
+pub use limit::{answer_too_large, encoded_len, MAX_ANSWER_BYTES};
 pub use params::{Params, MAX_BATCH, MAX_TEXT_BYTES};
 pub use response::{Response, Usage};
 pub use runtime::{report_init_error, run, InitError};
@@ -34,17 +36,25 @@ pub fn handle<S>(state: &S, event: serde_json::Value, handler: fn(&S, &Request) 
 /// [`handle`] for an event parsed within the JSON budget (as the run loop
 /// parses every event): one that held too much is a 413 here.
 pub fn handle_bounded<S>(state: &S, event: Bounded, handler: fn(&S, &Request) -> Response) -> serde_json::Value {
-    answer_bounded(state, event, handler).0
+    // What lambda_runtime sends, read back as API Gateway reads it.
+    serde_json::from_str(&answer_bounded(state, event, handler).text).unwrap_or(serde_json::Value::Null)
 }
 
-/// [`handle_bounded`], with what the answer tells the metrics.
-fn answer_bounded<S>(state: &S, event: Bounded, handler: fn(&S, &Request) -> Response) -> (serde_json::Value, Usage) {
+/// What a run of the handler sends, and what it tells the metrics.
+struct Answer {
+    /// The proxy response's JSON text (encode.rs).
+    text: String,
+    status: u16,
+    usage: Usage,
+}
+
+fn answer_bounded<S>(state: &S, event: Bounded, handler: fn(&S, &Request) -> Response) -> Answer {
     let response = match event.into_value().and_then(parse_event) {
         Ok(request) => handler(state, &request),
         Err(rejection) => rejection,
     };
-    let proxy = limit::within_limit(response.to_proxy());
+    let (text, status) = limit::render_within_limit(&response);
     // An answer replaced by the size limit's 413 counts no words.
-    let same = proxy.get("statusCode").and_then(serde_json::Value::as_u64) == Some(u64::from(response.status));
-    (proxy, if same { response.usage } else { Usage::default() })
+    let usage = if status == response.status { response.usage } else { Usage::default() };
+    Answer { text, status, usage }
 }

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::encode::json_string_len;
 use crate::Response;
 
 /// The largest invocation response Lambda returns, in bytes: the JSON the
@@ -15,100 +16,55 @@ use crate::Response;
 /// github.com/DataBiosphere/azul/issues/7466): 6 MiB + 100 bytes, not 6 MiB.
 pub const MAX_ANSWER_BYTES: usize = 6_291_556;
 
-/// Counts what serde_json would write, without keeping it.
-struct Counter(usize);
-
-impl std::io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The size of `proxy` as lambda_runtime sends it (`serde_json::to_vec`).
-pub fn encoded_len(proxy: &Value) -> usize {
-    let mut counter = Counter(0);
-    // Writing a Value to a writer that never fails cannot fail.
-    let _ = serde_json::to_writer(&mut counter, proxy);
-    counter.0
-}
-
-/// What `text` adds to the proxy response as a JSON string of the answer:
-/// its bytes escaped once in the answer's JSON and again in the proxy's
-/// `body` string, quotes included (`"` and `\` become four bytes, `\n`
-/// three, another control character seven).
-pub fn proxy_string_len(text: &str) -> usize {
-    let escaped: usize = text
-        .bytes()
-        .map(|b| match b {
-            b'"' | b'\\' => 4,
-            b'\x08' | b'\t' | b'\n' | b'\x0c' | b'\r' => 3,
-            0..=0x1f => 7,
-            _ => 1,
-        })
-        .sum();
-    escaped + 4
-}
-
-/// What an answer will weigh, counted while it is built, so a tool stops
-/// holding an answer as soon as it is surely too large for Lambda: the
-/// check on the finished answer ([`within_limit`]) comes after it exists
-/// whole, which a large enough answer never does within 128 MB.
-#[derive(Debug, Clone)]
-pub struct AnswerBudget {
-    left: usize,
-}
-
-impl Default for AnswerBudget {
-    fn default() -> AnswerBudget {
-        AnswerBudget { left: MAX_ANSWER_BYTES }
-    }
-}
-
-impl AnswerBudget {
-    /// Spends `bytes` of the answer; false once they are more than is left.
-    /// Counting less than an answer weighs is safe (the finished answer is
-    /// checked again); counting more would refuse an answer that fits.
-    pub fn spend(&mut self, bytes: usize) -> bool {
-        match self.left.checked_sub(bytes) {
-            Some(left) => {
-                self.left = left;
-                true
-            }
-            None => false,
+/// The size of `value` as `serde_json::to_vec` writes it, added up without
+/// writing it: a direct invoke's event is measured so for its `InputBytes`,
+/// on every request (serializing it to count cost 9 instructions a byte).
+pub fn encoded_len(value: &Value) -> usize {
+    match value {
+        Value::Null => 4,
+        Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(n) => n.to_string().len(),
+        Value::String(s) => json_string_len(s),
+        // Brackets, and a comma between items.
+        Value::Array(items) => 2 + items.len().saturating_sub(1) + items.iter().map(encoded_len).sum::<usize>(),
+        // Braces, a colon per entry, and a comma between entries.
+        Value::Object(fields) => {
+            let entries: usize = fields.iter().map(|(k, v)| json_string_len(k) + 1 + encoded_len(v)).sum();
+            2 + fields.len().saturating_sub(1) + entries
         }
     }
-
-    /// The 413 for an answer this budget could not hold.
-    pub fn too_large(&self) -> Response {
-        Response::error(
-            413,
-            &format!(
-                "answer too large: more than {MAX_ANSWER_BYTES} bytes before it was finished; \
-                 the limit is {MAX_ANSWER_BYTES} (send less text or fewer options)"
-            ),
-        )
-    }
 }
 
-/// `proxy` itself, or, when Lambda would refuse to return it, a 413 that says
-/// how large it was. Computing a bound per function from its input would
-/// have to be redone for every option a function grows; the encoded size is
-/// exact for all of them.
-pub fn within_limit(proxy: Value) -> Value {
-    let size = encoded_len(&proxy);
-    if size <= MAX_ANSWER_BYTES {
-        return proxy;
-    }
+/// The 413 for an answer a tool stopped writing once it was longer than
+/// Lambda returns ([`crate::BodyWriter::len`] past [`MAX_ANSWER_BYTES`]):
+/// the check on the finished answer ([`render_within_limit`]) comes after it
+/// exists whole, which a large enough answer never does within 128 MB.
+pub fn answer_too_large() -> Response {
     Response::error(
         413,
-        &format!("answer too large: {size} bytes; the limit is {MAX_ANSWER_BYTES} (send less text or fewer options)"),
+        &format!(
+            "answer too large: more than {MAX_ANSWER_BYTES} bytes before it was finished; \
+             the limit is {MAX_ANSWER_BYTES} (send less text or fewer options)"
+        ),
     )
-    .to_proxy()
+}
+
+/// `response` rendered ([`Response::render`]), or, when Lambda would refuse
+/// to return it, a 413 that says how large it was. Computing a bound per
+/// function from its input would have to be redone for every option a
+/// function grows; the rendered size is exact for all of them. Returns the
+/// status sent.
+pub(crate) fn render_within_limit(response: &Response) -> (String, u16) {
+    let rendered = response.render();
+    if rendered.len() <= MAX_ANSWER_BYTES {
+        return (rendered, response.status);
+    }
+    let message = format!(
+        "answer too large: {} bytes; the limit is {MAX_ANSWER_BYTES} (send less text or fewer options)",
+        rendered.len()
+    );
+    (Response::error(413, &message).render(), 413)
 }
 
 #[cfg(test)]
@@ -120,7 +76,7 @@ mod tests {
 
     /// 1.1 MB of U+0001, which is 6.6 MB once each becomes "\u0001".
     fn control_characters(_: &(), _: &Request) -> Response {
-        Response { status: 200, headers: Vec::new(), body: "\u{1}".repeat(1_100_000), usage: Default::default() }
+        Response::content("text/plain", "\u{1}".repeat(1_100_000))
     }
 
     /// The same length of plain letters (a JSON string): far from the limit.
@@ -128,24 +84,35 @@ mod tests {
         Response::ok(&"a".repeat(1_100_000))
     }
 
-    fn answer(body_len: usize) -> Value {
-        Response { status: 200, headers: Vec::new(), body: "a".repeat(body_len), usage: Default::default() }.to_proxy()
+    fn answer(body_len: usize) -> Response {
+        Response::content("text/plain", "a".repeat(body_len))
     }
 
     #[test]
-    fn the_encoded_size_is_what_lambda_runtime_sends() {
-        let proxy = Response::error(400, "quote \" and \u{1}").to_proxy();
-        assert_eq!(encoded_len(&proxy), serde_json::to_vec(&proxy).unwrap().len());
+    fn the_encoded_size_is_what_serde_json_writes() {
+        let values = [
+            Response::error(400, "quote \" and \u{1}").to_proxy(),
+            json!({"text": "我来到北京", "texts": ["a\"b", "\n", ""], "n": [1, -2, 0.5, 1e300, null, true, false]}),
+            json!({}),
+            json!([]),
+            json!({"\u{1}": [{}, []]}),
+        ];
+        for value in values {
+            assert_eq!(encoded_len(&value), serde_json::to_vec(&value).unwrap().len(), "{value}");
+        }
     }
 
     #[test]
     fn an_answer_at_the_limit_passes_one_byte_over_is_a_413() {
-        let overhead = encoded_len(&answer(0));
+        let overhead = answer(0).render().len();
         let exact = answer(MAX_ANSWER_BYTES - overhead);
-        assert_eq!(encoded_len(&exact), MAX_ANSWER_BYTES);
-        assert_eq!(within_limit(exact.clone()), exact);
+        let (rendered, status) = render_within_limit(&exact);
+        assert_eq!((rendered.len(), status), (MAX_ANSWER_BYTES, 200));
+        assert_eq!(rendered, exact.render());
 
-        let refused = within_limit(answer(MAX_ANSWER_BYTES - overhead + 1));
+        let (refused, status) = render_within_limit(&answer(MAX_ANSWER_BYTES - overhead + 1));
+        assert_eq!(status, 413);
+        let refused: Value = serde_json::from_str(&refused).unwrap();
         assert_eq!(refused["statusCode"], 413);
         let body: Value = serde_json::from_str(refused["body"].as_str().unwrap()).unwrap();
         assert_eq!(
@@ -155,23 +122,6 @@ mod tests {
                 MAX_ANSWER_BYTES + 1
             )
         );
-    }
-
-    #[test]
-    fn a_strings_proxy_length_is_what_it_adds_to_the_proxy_response() {
-        for text in ["", "我来到北京", "a\"b\\c", "\n\t\r\x08\x0c", "\u{1}\u{1f}\u{7f}", "字\"\n\u{0}é"] {
-            let with = |items: &[&str]| encoded_len(&Response::ok(&items).to_proxy());
-            assert_eq!(with(&[text, text]) - with(&[text]), proxy_string_len(text) + 1, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn an_answer_budget_refuses_past_the_limit() {
-        let mut budget = AnswerBudget::default();
-        assert!(budget.spend(MAX_ANSWER_BYTES - 1));
-        assert!(budget.spend(1));
-        assert!(!budget.spend(1));
-        assert_eq!(budget.too_large().status, 413);
     }
 
     #[test]

@@ -167,7 +167,7 @@ mod tests {
 
     fn rejection(result: Result<impl std::fmt::Debug, Response>) -> (u16, String) {
         let response = result.expect_err("a rejection");
-        let body: Value = serde_json::from_str(&response.body).unwrap();
+        let body: Value = serde_json::from_str(&response.body()).unwrap();
         (response.status, body["error"].as_str().unwrap().to_string())
     }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
+use crate::encode::Encoded;
 use crate::log::{Field, Level, Logger};
 use crate::metrics::{Measured, Metrics};
 use crate::{answer_bounded, Bounded, Request, Response};
@@ -78,8 +79,8 @@ pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S,
             Bounded::Value(payload) => describe(payload),
             Bounded::TooLarge => ("too large".to_owned(), 0),
         };
-        let (answer, usage) = answer_bounded(state, event.payload, handler);
-        let status = answer.get("statusCode").and_then(Value::as_u64).unwrap_or(0);
+        let answer = answer_bounded(state, event.payload, handler);
+        let status = u64::from(answer.status);
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let level = if status >= 500 { Level::Error } else { Level::Info };
         if logger.enabled(level) {
@@ -98,14 +99,14 @@ pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S,
         metrics.emit(&Measured {
             function: &logger.function,
             route: &route,
-            status: u16::try_from(status).unwrap_or(0),
+            status: answer.status,
             input_bytes,
-            usage,
+            usage: answer.usage,
             cold_start: !answered.swap(true, std::sync::atomic::Ordering::Relaxed),
             duration_ms,
             request_id: &event.context.request_id,
         });
-        Ok::<Value, std::convert::Infallible>(answer)
+        Ok::<Encoded, std::convert::Infallible>(Encoded(answer.text))
     });
     match runtime.block_on(lambda_runtime::run(service)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -695,7 +695,28 @@ impl EngBuf {
 /// substrings that are words of non-zero frequency (`cut_for_search`).
 pub(crate) fn search_tokens<'a>(has_freq: &impl Fn(&str) -> bool, token: Token<'a>, out: &mut impl FnMut(Token<'a>)) {
     let word = &token.word;
-    let starts: Vec<usize> = word.char_indices().map(|(i, _)| i).chain([word.len()]).collect();
+    // Most words are of one or two characters and have no grams: no need to
+    // find their character boundaries. Longer ones keep them on the stack
+    // when they fit (a list per word was a third of search mode's cost).
+    // A precise-mode token's offsets count its characters.
+    debug_assert_eq!(token.end - token.start, word.chars().count());
+    if token.end - token.start <= 2 {
+        return out(token);
+    }
+    let mut on_stack = [0usize; 16];
+    let mut on_heap = Vec::new();
+    let starts: &[usize] = if token.end - token.start < on_stack.len() {
+        let boundaries = word.char_indices().map(|(i, _)| i).chain([word.len()]);
+        let mut n = 0;
+        for (slot, i) in on_stack.iter_mut().zip(boundaries) {
+            *slot = i;
+            n += 1;
+        }
+        &on_stack[..n]
+    } else {
+        on_heap.extend(word.char_indices().map(|(i, _)| i).chain([word.len()]));
+        &on_heap
+    };
     let n = starts.len() - 1;
     for len in [2, 3] {
         if n <= len {

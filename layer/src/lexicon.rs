@@ -128,29 +128,25 @@ impl<'a> Lexicon<'a> {
 
     /// Words of `text` in `mode`: see [`crate::Tokenizer::cut`].
     pub fn cut<'t>(&self, text: &'t str, mode: Mode, hmm: bool) -> Vec<Token<'t>> {
-        self.cut_while(text, mode, hmm, |_| true).unwrap_or_default()
+        let mut tokens = Vec::with_capacity((text.len() / 2).min(1 << 12));
+        self.cut_each(text, mode, hmm, |token| {
+            tokens.push(token);
+            true
+        });
+        tokens
     }
 
-    /// [`Lexicon::cut`], keeping the words while `keep` accepts each:
-    /// `None` once it refused one, and nothing kept from then on. A caller
-    /// that counts what its answer will weigh stops holding words as soon
-    /// as the answer is too large to send: full mode with long added words
-    /// yields twenty words a character, far more than fits in a response.
-    pub fn cut_while<'t>(
-        &self,
-        text: &'t str,
-        mode: Mode,
-        hmm: bool,
-        mut keep: impl FnMut(&Token<'t>) -> bool,
-    ) -> Option<Vec<Token<'t>>> {
-        let mut tokens = Vec::with_capacity((text.len() / 2).min(1 << 12));
-        let mut within = true;
+    /// The words of [`Lexicon::cut`], handed to `each` in order as they are
+    /// cut, without a list of them: a caller that writes its answer as it
+    /// goes keeps nothing else. Once `each` says false it is handed nothing
+    /// more, and the answer is false: a caller that counts what its answer
+    /// weighs stops when it is too large to send (full mode with long added
+    /// words yields twenty words a character, far more than fits).
+    pub fn cut_each<'t>(&self, text: &'t str, mode: Mode, hmm: bool, mut each: impl FnMut(Token<'t>) -> bool) -> bool {
+        let mut going = true;
         let mut push = |token: Token<'t>| {
-            if within && keep(&token) {
-                tokens.push(token);
-            } else if within {
-                within = false;
-                tokens = Vec::new();
+            if going {
+                going = each(token);
             }
         };
         let has_freq = |word: &str| self.freq(word).is_some_and(|f| f > 0);
@@ -162,7 +158,7 @@ impl<'a> Lexicon<'a> {
                 Mode::All => segmenter.cut_all(text, &mut push),
             }
         });
-        within.then_some(tokens)
+        going
     }
 
     /// Words and tags of `text`: see [`crate::Tokenizer::posseg`].

@@ -51,7 +51,7 @@ fn picks_are_uniform() {
     let mut counts = [0u32; 5];
     for _ in 0..100 {
         let response = answer(&urls, &request(json!({ "count": 100 })), &mut rng);
-        let body: Value = serde_json::from_str(&response.body).unwrap();
+        let body: Value = serde_json::from_str(&response.body()).unwrap();
         for url in body["imageUrls"].as_array().unwrap() {
             counts[SEED_URLS.iter().position(|u| u == url).unwrap()] += 1;
         }

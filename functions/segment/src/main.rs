@@ -10,9 +10,8 @@
 
 use std::process::ExitCode;
 
-use serde::Serialize;
-use toolbox_gateway::{proxy_string_len, AnswerBudget, Params, Request, Response};
-use toolbox_layer::{Dictionaries, Lexicon, Mode, Tag, Tagged, Token, TAGGING_WORK_PER_REQUEST};
+use toolbox_gateway::{answer_too_large, needs_escape, BodyWriter, Params, Request, Response, MAX_ANSWER_BYTES};
+use toolbox_layer::{Dictionaries, Lexicon, Mode, TAGGING_WORK_PER_REQUEST};
 
 struct Options {
     mode: Mode,
@@ -21,29 +20,9 @@ struct Options {
     pos: bool,
 }
 
-#[derive(Serialize)]
-struct Segmented<'a> {
-    words: Vec<std::borrow::Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tokens: Option<Vec<Token<'a>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tags: Option<Tags<'a>>,
-}
-
-/// `jieba.posseg` tags, with character offsets when `offsets` is set.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Tags<'a> {
-    Plain(Vec<Tag<'a>>),
-    WithOffsets(Vec<Tagged<'a>>),
-}
-
-/// A batch's answer: one result per text, in order.
-#[derive(Serialize)]
-struct Batch<'a> {
-    results: Vec<Segmented<'a>>,
-}
-
+/// The answer, `{"words": [...]}` (with `tokens` and `tags` as asked) or a
+/// batch's `{"results": [...]}`, is written as the words are cut (the
+/// gateway's BodyWriter): no list of words is kept beside it.
 fn segment(dictionaries: &&Dictionaries, request: &Request) -> Response {
     let answer = || -> Result<Response, Response> {
         let (texts, options, batch) = parse(&request.params)?;
@@ -54,55 +33,108 @@ fn segment(dictionaries: &&Dictionaries, request: &Request) -> Response {
             .map_err(|e| Response::error(e.status(), &e.to_string()))?;
         let lexicon = tokenizer.lexicon_with(&added);
         let mut work_left = TAGGING_WORK_PER_REQUEST;
-        let mut budget = AnswerBudget::default();
-        let mut results = Vec::with_capacity(texts.len());
-        for text in texts {
-            results.push(cut(lexicon, text, &options, &mut work_left, &mut budget)?);
+        let input: usize = texts.iter().map(|t| t.len()).sum();
+        let mut body = BodyWriter::with_capacity(2 * input + 64);
+        let mut tokens = BodyWriter::default();
+        let mut words = 0;
+        if batch {
+            body.punct("{");
+            body.key("results");
+            body.punct("[");
         }
-        let counts = (results.len(), results.iter().map(|r| r.words.len()).sum());
-        let response = if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) };
-        Ok(response.counting(counts.0, counts.1))
+        for (i, text) in texts.iter().enumerate() {
+            if i > 0 {
+                body.punct(",");
+            }
+            words += cut(&mut body, &mut tokens, lexicon, text, &options, &mut work_left)?;
+        }
+        if batch {
+            body.punct("]}");
+        }
+        Ok(Response::from_body(200, body).counting(texts.len(), words))
     };
     answer().unwrap_or_else(|rejection| rejection)
 }
 
-fn cut<'a>(
-    lexicon: Lexicon<'a>,
-    text: &'a str,
+/// Writes one text's answer and says how many words it has. `tokens` is
+/// scratch for the `tokens` list, written beside `words` and then after it.
+fn cut(
+    body: &mut BodyWriter,
+    tokens: &mut BodyWriter,
+    lexicon: Lexicon,
+    text: &str,
     options: &Options,
     work_left: &mut u64,
-    budget: &mut AnswerBudget,
-) -> Result<Segmented<'a>, Response> {
-    // What each word adds to the answer: its `words` entry, and its `tokens`
-    // entry (`{"word":..,"start":..,"end":..}`: the word again, 32 bytes more at least).
-    let weight = |token: &Token| {
-        let word = proxy_string_len(&token.word) + 1;
+) -> Result<usize, Response> {
+    // Words are slices of the text (or, in full mode, joined from them).
+    let plain = !needs_escape(text);
+    let mut words = 0;
+    body.punct("{");
+    body.key("words");
+    body.punct("[");
+    let finished = lexicon.cut_each(text, options.mode, options.hmm, |token| {
+        if words > 0 {
+            body.punct(",");
+        }
+        body.word(plain, &token.word);
         if options.offsets {
-            2 * word + 31
-        } else {
-            word
+            tokens.punct(if words > 0 { ",{" } else { "{" });
+            tokens.key("word");
+            tokens.word(plain, &token.word);
+            tokens.punct(",");
+            tokens.key("start");
+            tokens.number(token.start);
+            tokens.punct(",");
+            tokens.key("end");
+            tokens.number(token.end);
+            tokens.punct("}");
         }
-    };
-    let tokens = lexicon
-        .cut_while(text, options.mode, options.hmm, |token| budget.spend(weight(token)))
-        .ok_or_else(|| budget.too_large())?;
-    let tags = match options.pos {
-        false => None,
-        true => {
-            let tagged = lexicon.posseg_within(text, options.hmm, work_left).map_err(|too_costly| {
-                Response::error(413, &format!("{too_costly}: send less text, or pos=false")).work_bound_exceeded()
-            })?;
-            Some(match options.offsets {
-                true => Tags::WithOffsets(tagged),
-                false => Tags::Plain(tagged.into_iter().map(Tag::from).collect()),
-            })
+        words += 1;
+        body.len() + tokens.len() <= MAX_ANSWER_BYTES
+    });
+    if !finished {
+        return Err(answer_too_large());
+    }
+    body.punct("]");
+    if options.offsets {
+        body.punct(",");
+        body.key("tokens");
+        body.punct("[");
+        body.append(tokens);
+        body.punct("]");
+    }
+    if options.pos {
+        let tagged = lexicon.posseg_within(text, options.hmm, work_left).map_err(|too_costly| {
+            Response::error(413, &format!("{too_costly}: send less text, or pos=false")).work_bound_exceeded()
+        })?;
+        // `jieba.posseg` tags, with character offsets when `offsets` is set.
+        body.punct(",");
+        body.key("tags");
+        body.punct("[");
+        for (i, t) in tagged.iter().enumerate() {
+            body.punct(if i > 0 { ",{" } else { "{" });
+            body.key("word");
+            body.word(plain, t.word);
+            body.punct(",");
+            body.key("tag");
+            body.string(t.tag);
+            if options.offsets {
+                body.punct(",");
+                body.key("start");
+                body.number(t.start);
+                body.punct(",");
+                body.key("end");
+                body.number(t.end);
+            }
+            body.punct("}");
+            if body.len() > MAX_ANSWER_BYTES {
+                return Err(answer_too_large());
+            }
         }
-    };
-    Ok(Segmented {
-        words: tokens.iter().map(|t| t.word.clone()).collect(),
-        tags,
-        tokens: options.offsets.then_some(tokens),
-    })
+        body.punct("]");
+    }
+    body.punct("}");
+    Ok(words)
 }
 
 /// The texts to segment, the options, and whether the request was a batch.

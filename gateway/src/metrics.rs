@@ -24,6 +24,21 @@ pub const DEFAULT_NAMESPACE: &str = "lambda-toolbox";
 pub const MAX_METRICS: usize = 100;
 pub const MAX_DIMENSIONS: usize = 30;
 
+/// Every metric a record can name, in the directive's order (`Texts` and
+/// `Words` only from the text tools). template.yaml's dashboard graphs
+/// these; tests/it/template.rs checks the two agree.
+pub const METRIC_NAMES: [&str; 9] = [
+    "Requests",
+    "InputBytes",
+    "Status4xx",
+    "Status5xx",
+    "WorkBoundExceeded",
+    "ColdStart",
+    "Duration",
+    "Texts",
+    "Words",
+];
+
 /// Where records go, if anywhere.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Metrics {
@@ -43,6 +58,9 @@ pub struct Measured<'a> {
     pub cold_start: bool,
     pub duration_ms: f64,
     pub request_id: &'a str,
+    /// The X-Ray trace header Lambda gave the invocation
+    /// (`_X_AMZN_TRACE_ID`: `Root=1-...;Parent=...;Sampled=0`), if any.
+    pub trace_header: Option<&'a str>,
 }
 
 impl Metrics {
@@ -120,6 +138,12 @@ impl Metrics {
         out.push_str(&status.to_string());
         out.push_str(",\"requestId\":");
         json_string(&mut out, request.request_id);
+        // The trace's Root (`1-<8 hex>-<24 hex>`), as the X-Ray console and
+        // Powertools' records name a trace.
+        if let Some(root) = request.trace_header.and_then(trace_root) {
+            out.push_str(",\"traceId\":");
+            json_string(&mut out, root);
+        }
         out.push('}');
         Some(out)
     }
@@ -132,6 +156,11 @@ impl Metrics {
             let _ = std::io::stdout().lock().write_all(record.as_bytes());
         }
     }
+}
+
+/// The `Root=` field of an X-Ray trace header, if it has one.
+pub fn trace_root(header: &str) -> Option<&str> {
+    header.split(';').find_map(|field| field.trim().strip_prefix("Root=")).filter(|root| !root.is_empty())
 }
 
 fn finite(ms: f64) -> f64 {
@@ -158,6 +187,7 @@ mod tests {
             cold_start: true,
             duration_ms: 1.25,
             request_id: "id-1",
+            trace_header: None,
         }
     }
 
@@ -213,6 +243,8 @@ mod tests {
                 "Words"
             ]
         );
+        // The list the dashboard is checked against is what a record names.
+        assert_eq!(names, METRIC_NAMES);
         assert_eq!(directive["Metrics"][1], json!({"Name": "InputBytes", "Unit": "Bytes"}));
         assert_eq!(directive["Metrics"][6], json!({"Name": "Duration", "Unit": "Milliseconds"}));
         for (name, value) in [
@@ -254,5 +286,20 @@ mod tests {
         let record: Value = serde_json::from_str(&on("x").record(1, &nan).unwrap()).unwrap();
         assert_eq!(record["Duration"], 0.0);
         assert_eq!(Metrics { namespace: None }.record(1, &request(Usage::default(), 200)), None);
+    }
+
+    #[test]
+    fn the_trace_headers_root_is_the_records_trace_id() {
+        let header = "Root=1-5e645f3e-1dfad076a177c5ccc5de12f5;Parent=2c7d6d9c4a0e7f5b;Sampled=0";
+        let traced = Measured { trace_header: Some(header), ..request(Usage::default(), 200) };
+        let record: Value = serde_json::from_str(&on("x").record(1, &traced).unwrap()).unwrap();
+        assert_valid_emf(&record);
+        assert_eq!(record["traceId"], "1-5e645f3e-1dfad076a177c5ccc5de12f5");
+        let untraced: Value =
+            serde_json::from_str(&on("x").record(1, &request(Usage::default(), 200)).unwrap()).unwrap();
+        assert!(untraced.get("traceId").is_none(), "{untraced}");
+        assert_eq!(trace_root("Parent=1;Root=1-a-b"), Some("1-a-b"));
+        assert_eq!(trace_root("Root=;Parent=1"), None);
+        assert_eq!(trace_root("Sampled=1"), None);
     }
 }

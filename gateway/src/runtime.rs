@@ -96,6 +96,9 @@ pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S,
                 ],
             );
         }
+        // lambda_runtime sets _X_AMZN_TRACE_ID from Lambda-Runtime-Trace-Id
+        // before each event.
+        let trace_header = std::env::var("_X_AMZN_TRACE_ID").ok();
         metrics.emit(&Measured {
             function: &logger.function,
             route: &route,
@@ -105,6 +108,7 @@ pub fn run<S, E: InitError>(init: impl FnOnce() -> Result<S, E>, handler: fn(&S,
             cold_start: !answered.swap(true, std::sync::atomic::Ordering::Relaxed),
             duration_ms,
             request_id: &event.context.request_id,
+            trace_header: trace_header.as_deref(),
         });
         Ok::<Encoded, std::convert::Infallible>(Encoded(answer.text))
     });

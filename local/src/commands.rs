@@ -467,7 +467,7 @@ async fn invoke(options: Invoke) -> ExitCode {
     }
     let pool = Pool::new(function, Arc::new(settings));
     let timeout_s = pool.function.timeout_s;
-    let outcome = pool.invoke(Bytes::from(event)).await;
+    let outcome = pool.invoke(Bytes::from(event), None).await;
     pool.shutdown();
     // The instance was killed; reap it before exiting, or it lingers as a
     // zombie wherever nothing adopts and reaps orphans.

@@ -399,12 +399,18 @@ fn the_template_gives_every_tool_a_function_url_when_asked() {
 /// Every tool prints one CloudWatch EMF record a request on stdout (gateway
 /// metrics.rs), which the runner shows in its log as Lambda sends stdout to
 /// CloudWatch Logs; the template's `Metrics=Off` turns them off and
-/// `MetricsNamespace` names their namespace.
+/// `MetricsNamespace` names their namespace. Each record's `traceId` is
+/// the Root of the trace id the runner passed (Lambda-Runtime-Trace-Id,
+/// which lambda_runtime puts in `_X_AMZN_TRACE_ID`): the client's
+/// `X-Amzn-Trace-Id` Root when it sent one, as API Gateway propagates it.
 #[test]
 fn every_request_leaves_one_metrics_record_unless_metrics_are_off() {
     let runner = Runner::start(&template(), &["--parameter", "MetricsNamespace=team/tools"]);
     let body = r#"{"texts": ["我来到北京清华大学", "他来到了网易杭研大厦"]}"#.as_bytes();
-    let answer = runner.request("POST", "/segment", &[("content-type", "application/json")], body);
+    let root = "1-6b0135b8-0123456789abcdef01234567";
+    let trace = format!("Root={root};Parent=53995c3f42cd8ad8;Sampled=1");
+    let headers = [("content-type", "application/json"), ("x-amzn-trace-id", trace.as_str())];
+    let answer = runner.request("POST", "/segment", &headers, body);
     assert_eq!(answer.status, 200);
     assert_eq!(runner.get("/segment?text=x&mode=nonsense").status, 400);
     assert!(runner.wait_for_log("\"StatusCode\":400"), "{}", runner.log());
@@ -426,6 +432,10 @@ fn every_request_leaves_one_metrics_record_unless_metrics_are_off() {
     assert_eq!((first["ColdStart"].as_u64(), second["ColdStart"].as_u64()), (Some(1), Some(0)));
     assert_eq!((second["Status4xx"].as_u64(), second["Route"].as_str()), (Some(1), Some("GET /segment")));
     assert_eq!(first["InputBytes"].as_u64(), Some(body.len() as u64));
+    assert_eq!(first["traceId"], root, "{first}");
+    // No header: a Root of the runner's own, new for each request.
+    let own = second["traceId"].as_str().unwrap_or_else(|| panic!("no traceId: {second}"));
+    assert!(own.len() == 35 && own.starts_with("1-") && own != root, "{own}");
 
     let off = Runner::start(&template(), &["--parameter", "Metrics=Off"]);
     assert_eq!(off.get("/segment?text=x").status, 200);

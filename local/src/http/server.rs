@@ -137,7 +137,7 @@ impl App {
             jwt::add_to_event(&mut event, route.payload, authorized);
         }
         let name = &self.pools[route.function].function.name;
-        let response = match invoke(pool, event, Some(route.integration_timeout)).await {
+        let response = match invoke(pool, event, Some(route.integration_timeout), trace_header(&req)).await {
             Ok(outcome) => outcome.http_answer(Integration::of(route, &req), name),
             Err(Unanswered::TooLarge) => HttpResponse::too_large(),
             Err(Unanswered::IntegrationTimeout) => {
@@ -172,7 +172,7 @@ impl App {
         let function_name = &pool.function.function_name;
         let mut response = match function_url::event(&req, function_name, &url, &request_id, util::now_ms()) {
             // A URL waits as long as the function's own Timeout.
-            Ok(event) => match invoke(pool, event, None).await {
+            Ok(event) => match invoke(pool, event, None, trace_header(&req)).await {
                 Ok(outcome) => outcome.http_answer(Integration::http_api(Payload::V2), name),
                 Err(_) => HttpResponse::too_large(),
             },
@@ -195,10 +195,13 @@ enum Unanswered {
 }
 
 /// Runs `event` on `pool`, waiting at most `integration_timeout` for it.
+/// `trace`: the request's `X-Amzn-Trace-Id`, whose Root the function's
+/// trace id keeps, as API Gateway and function URLs propagate it.
 async fn invoke(
     pool: Arc<Pool>,
     event: serde_json::Value,
     integration_timeout: Option<Duration>,
+    trace: Option<String>,
 ) -> Result<Outcome, Unanswered> {
     let event = Bytes::from(event.to_string());
     if event.len() > MAX_EVENT_BYTES {
@@ -208,12 +211,18 @@ async fn invoke(
     // Its own task: neither a client hanging up nor the integration timeout
     // cancels the invocation (or kills the instance running it), as API
     // Gateway giving up does not stop Lambda.
-    let invocation = tokio::spawn(async move { pool.invoke(event).await });
+    let invocation = tokio::spawn(async move { pool.invoke(event, trace.as_deref()).await });
     let finished = match integration_timeout {
         Some(limit) => tokio::time::timeout(limit, invocation).await.map_err(|_| Unanswered::IntegrationTimeout)?,
         None => invocation.await,
     };
     Ok(finished.unwrap_or_else(|_| Outcome::Crashed("the runner's invocation task failed".into())))
+}
+
+/// The request's `X-Amzn-Trace-Id` (`add_forwarded_headers` gives every
+/// request one).
+fn trace_header(req: &HttpRequest) -> Option<String> {
+    req.header("x-amzn-trace-id").map(str::to_owned)
 }
 
 /// The header API Gateway names its request id in: HTTP APIs', REST APIs'.

@@ -160,7 +160,16 @@ impl Instance {
     /// One event, with the function's `Timeout`, logged with START, END and
     /// REPORT. After an outcome that does not keep the instance
     /// ([`Outcome::keeps_instance`]) it has been killed and reaped.
-    pub async fn invoke(&mut self, function: &Function, region: &str, event: Bytes, init: Option<Duration>) -> Outcome {
+    /// `trace` is the request's `X-Amzn-Trace-Id`, whose Root the
+    /// invocation's trace id keeps ([`trace_id`]).
+    pub async fn invoke(
+        &mut self,
+        function: &Function,
+        region: &str,
+        event: Bytes,
+        init: Option<Duration>,
+        trace: Option<&str>,
+    ) -> Outcome {
         let label = function.name.as_str();
         let request_id = util::uuid();
         let timeout = Duration::from_secs_f64(function.timeout_s);
@@ -170,12 +179,7 @@ impl Instance {
             request_id: request_id.clone(),
             deadline_ms: util::now_ms() + timeout.as_millis(),
             function_arn: format!("arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{}", function.function_name),
-            trace_id: format!(
-                "Root=1-{:08x}-{};Parent={};Sampled=0",
-                (util::now_ms() / 1000) as u64,
-                util::hex(24),
-                util::hex(16)
-            ),
+            trace_id: trace_id(trace, util::now_ms()),
             body: event,
         };
         if let Some(line) = report::start(&request_id, &function.logging) {
@@ -331,5 +335,69 @@ async fn watch_memory(
             _ = tokio::time::sleep(Duration::from_millis(10)) => {}
             _ = exited.wait_for(Option::is_some) => return,
         }
+    }
+}
+
+/// The `Lambda-Runtime-Trace-Id` of one invocation, as Lambda sends it:
+/// `Root=1-<8 hex epoch seconds>-<24 hex>;Parent=<16 hex>;Sampled=0`. The
+/// Root is the one `incoming` (the request's `X-Amzn-Trace-Id`) names, as
+/// API Gateway propagates a trace; a new one when there is none, or when it
+/// is not an X-Ray trace id. Parent is this invocation's own segment;
+/// nothing is sampled, since nothing here records traces.
+pub fn trace_id(incoming: Option<&str>, now_ms: u128) -> String {
+    let given = incoming
+        .and_then(|header| header.split(';').find_map(|field| field.trim().strip_prefix("Root=")))
+        .filter(|root| is_trace_root(root));
+    let root = match given {
+        Some(root) => root.to_owned(),
+        None => format!("1-{:08x}-{}", (now_ms / 1000) as u64, util::hex(24)),
+    };
+    format!("Root={root};Parent={};Sampled=0", util::hex(16))
+}
+
+/// `1-<8 hex digits>-<24 hex digits>`: X-Ray's trace id.
+fn is_trace_root(root: &str) -> bool {
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let mut parts = root.split('-');
+    matches!((parts.next(), parts.next(), parts.next(), parts.next()), (Some("1"), Some(time), Some(id), None) if hex(time, 8) && hex(id, 24))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape Lambda's header has; `root` the Root it carries.
+    fn parts(trace: &str) -> (String, String) {
+        let fields: Vec<&str> = trace.split(';').collect();
+        assert_eq!(fields.len(), 3, "{trace}");
+        let root = fields[0].strip_prefix("Root=").unwrap_or_else(|| panic!("{trace}"));
+        assert!(is_trace_root(root), "{trace}");
+        let parent = fields[1].strip_prefix("Parent=").unwrap_or_else(|| panic!("{trace}"));
+        assert!(parent.len() == 16 && parent.bytes().all(|b| b.is_ascii_hexdigit()), "{trace}");
+        assert_eq!(fields[2], "Sampled=0", "{trace}");
+        (root.to_owned(), parent.to_owned())
+    }
+
+    #[test]
+    fn the_trace_id_keeps_the_requests_root_and_makes_one_when_there_is_none() {
+        let incoming = "Root=1-6b0135b8-0123456789abcdef01234567;Parent=1111111111111111;Sampled=1";
+        let (root, parent) = parts(&trace_id(Some(incoming), 0));
+        assert_eq!(root, "1-6b0135b8-0123456789abcdef01234567");
+        assert_ne!(parent, "1111111111111111", "the function's segment is a new one");
+        // Root need not come first.
+        let (root, _) = parts(&trace_id(Some("Sampled=1; Root=1-6b0135b8-0123456789abcdef01234567"), 0));
+        assert_eq!(root, "1-6b0135b8-0123456789abcdef01234567");
+
+        // None, or not an X-Ray trace id: a new Root, stamped with the time.
+        for incoming in [
+            None,
+            Some("Root=1-a-b"),
+            Some("Parent=1111111111111111"),
+            Some("Root=2-6b0135b8-0123456789abcdef01234567"),
+        ] {
+            let (root, _) = parts(&trace_id(incoming, 1_795_241_400_000));
+            assert!(root.starts_with("1-6b0135b8-"), "{incoming:?}: {root}");
+        }
+        assert_ne!(parts(&trace_id(None, 0)).0, parts(&trace_id(None, 0)).0);
     }
 }

@@ -89,8 +89,9 @@ impl Pool {
     }
 
     /// Runs one event on a free instance (warm if possible), with Lambda's
-    /// limits, and logs START/END/REPORT.
-    pub async fn invoke(&self, event: Bytes) -> Outcome {
+    /// limits, and logs START/END/REPORT. `trace`: the request's
+    /// `X-Amzn-Trace-Id`, whose Root the function's trace id keeps.
+    pub async fn invoke(&self, event: Bytes, trace: Option<&str>) -> Outcome {
         let permit = match tokio::time::timeout(self.settings.queue_timeout, self.permits.acquire()).await {
             Ok(Ok(permit)) => permit,
             _ => {
@@ -105,7 +106,7 @@ impl Pool {
                 Err(outcome) => return outcome,
             },
         };
-        let outcome = instance.invoke(&self.function, &self.settings.region, event, init).await;
+        let outcome = instance.invoke(&self.function, &self.settings.region, event, init, trace).await;
         // An instance of a retired build finishes its event, then stops.
         let current = instance.generation == self.generation.load(Ordering::Acquire);
         if outcome.keeps_instance() && !instance.has_exited() && current {

@@ -79,20 +79,57 @@ pub(crate) fn cfn_lint(template: &Path, parameters: &Value, scratch: &Path) -> s
 ///   condition (the layer created here, a function's rollback alarm): the
 ///   Fn::If that guarded the output is resolved, and SAM generates the
 ///   groups only when their alarms exist.
+/// - W1001 on an alarm's actions naming the topic that exists only with
+///   AlarmEmail: the Fn::If that named it only then is resolved.
 pub(crate) fn unexpected_findings(output: &std::process::Output) -> Vec<String> {
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
-    report
-        .lines()
-        .filter(|l| l.starts_with(['E', 'W', 'I']))
-        .filter(|l| !l.starts_with("W8001 Condition "))
-        .filter(|l| {
-            !(l.starts_with("W1001 Ref to resource '")
-                && (l.contains("that may not be available when condition 'GradualDeployment' is False")
-                    || (l.contains("'CreateLayer' is False") && l.ends_with("at Outputs/JiebaLayerVersionArn/Value"))
-                    || (l.contains("'CreateBigLayer' is False")
-                        && l.ends_with("at Outputs/JiebaBigLayerVersionArn/Value"))))
+    report.lines().filter(|l| unexpected(l)).map(str::to_owned).collect()
+}
+
+/// Whether one finding (`RULE message`) is one [`unexpected_findings`] reports.
+fn unexpected(l: &str) -> bool {
+    l.starts_with(['E', 'W', 'I'])
+        && !l.starts_with("W8001 Condition ")
+        && !(l.starts_with("W1001 Ref to resource '")
+            && (l.contains("that may not be available when condition 'GradualDeployment' is False")
+                || (l.contains("'CreateLayer' is False") && l.ends_with("at Outputs/JiebaLayerVersionArn/Value"))
+                || (l.contains("'CreateBigLayer' is False")
+                    && l.ends_with("at Outputs/JiebaBigLayerVersionArn/Value"))
+                || (l.starts_with("W1001 Ref to resource 'AlarmTopic' ")
+                    && l.contains("when condition 'AlarmNotifications' is False at Resources/")
+                    && (l.contains("/Properties/AlarmActions/") || l.contains("/Properties/OKActions/")))))
+}
+
+/// cfn-lint once over `templates` (each as [`cfn_lint`] expands it with its
+/// parameters): one process instead of one a template, since most of its
+/// time is its own start. The findings of each template, in order, as
+/// `RULE message`.
+fn cfn_lint_each(templates: &[(PathBuf, Value)], scratch: &Path) -> Vec<Vec<String>> {
+    let mut paths = Vec::new();
+    for (i, (template, parameters)) in templates.iter().enumerate() {
+        let (expanded, _) = language_extensions(template, parameters, "if-only");
+        let path = scratch.join(format!("lint-{i}.json"));
+        std::fs::write(&path, expanded.to_string()).unwrap();
+        paths.push(path);
+    }
+    let output = run(Command::new(venv_tool("cfn-lint", "cfn-lint")).args(["--format", "parseable"]).args(&paths));
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.code().is_some_and(|c| c < 32), "cfn-lint failed to run: {}", describe(&output));
+    paths
+        .iter()
+        .map(|path| {
+            let prefix = format!("{}:", path.display());
+            report
+                .lines()
+                .filter_map(|l| l.strip_prefix(&prefix))
+                // line:column:end line:end column:RULE:message
+                .map(|l| {
+                    let fields: Vec<&str> = l.splitn(6, ':').collect();
+                    assert_eq!(fields.len(), 6, "a parseable finding: {l}");
+                    format!("{} {}", fields[4], fields[5])
+                })
+                .collect()
         })
-        .map(str::to_owned)
         .collect()
 }
 
@@ -137,8 +174,10 @@ pub(crate) fn options() -> Vec<Value> {
         json!({"JwtIssuer": "https://issuer.example.com", "JwtAudience": "tools-client"}),
         json!({"JwtIssuer": "https://issuer.example.com", "JwtAudience": "a,b", "JwtScopes": "tools/read,tools/all"}),
         json!({"FunctionUrlAuthType": "NONE"}),
-        json!({"Metrics": "Off"}),
-        json!({"MetricsNamespace": "team-a/tools #1"}),
+        // Notifications and X-Ray ride with the metrics options (CI time:
+        // each set costs a lint and a validate).
+        json!({"Metrics": "Off", "AlarmEmail": "ops@example.com"}),
+        json!({"MetricsNamespace": "team-a/tools #1", "Tracing": "Active"}),
         json!({"FunctionUrlAuthType": "AWS_IAM"}),
         json!({"BigDictionaryLayer": "create"}),
         json!({"BigDictionaryLayer": "create", "DefaultDictionary": "big", "LayerShareAccountIds": "111111111111"}),
@@ -148,7 +187,7 @@ pub(crate) fn options() -> Vec<Value> {
     let all = json!({"Architecture": "x86_64", "DeploymentPreferenceType": "Linear10PercentEvery1Minute", "LogLevel": "WARN",
         "JwtIssuer": "https://issuer.example.com", "JwtAudience": "a", "JwtScopes": "s",
         "FunctionUrlAuthType": "AWS_IAM", "ThrottlingRateLimit": "100", "ThrottlingBurstLimit": "200",
-        "Metrics": "Off", "MetricsNamespace": "tools",
+        "Metrics": "Off", "MetricsNamespace": "tools", "AlarmEmail": "ops+toolbox@example.com", "Tracing": "Active",
         "UserDictLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-userdict:3",
         "JiebaLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba:7",
         "BigDictionaryLayer": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba-big:2"});
@@ -158,19 +197,19 @@ pub(crate) fn options() -> Vec<Value> {
 #[test]
 fn cfn_lint_accepts_every_option() {
     let dir = scratch_dir("cfn-lint-options");
-    for parameters in options() {
-        let output = cfn_lint(&template_path(), &parameters, &dir);
-        assert_eq!(
-            unexpected_findings(&output),
-            Vec::<String>::new(),
-            "cfn-lint with {parameters}: {}",
-            describe(&output)
-        );
+    // A value outside AllowedValues or the pattern is refused, so the
+    // options' lint checks something; all in one cfn-lint run.
+    let refused = [("LogFormat", "Xml"), ("Architecture", "aarch64"), ("AlarmEmail", "not an address")];
+    let mut templates: Vec<(PathBuf, Value)> = options().into_iter().map(|p| (template_path(), p)).collect();
+    templates.extend(refused.iter().map(|(parameter, value)| (template_path(), json!({*parameter: value}))));
+    let findings = cfn_lint_each(&templates, &dir);
+    let (accepted, refusals) = findings.split_at(findings.len() - refused.len());
+    for ((_, parameters), found) in templates.iter().zip(accepted) {
+        let found: Vec<&String> = found.iter().filter(|l| unexpected(l)).collect();
+        assert!(found.is_empty(), "cfn-lint with {parameters}: {found:#?}");
     }
-    // A value outside AllowedValues is refused, so the loop above checks something.
-    for (parameter, value) in [("LogFormat", "Xml"), ("Architecture", "aarch64")] {
-        let output = cfn_lint(&template_path(), &json!({parameter: value}), &dir);
-        assert!(!output.status.success(), "cfn-lint accepted {parameter} {value}");
+    for ((parameter, value), found) in refused.iter().zip(refusals) {
+        assert!(found.iter().any(|l| l.starts_with('E')), "cfn-lint accepted {parameter} {value}: {found:?}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -727,5 +766,239 @@ fn throttling_jwt_and_function_urls_reach_the_deployed_resources_as_the_paramete
             .filter(|(_, p)| p["Properties"]["FunctionUrlAuthType"] == "NONE")
             .collect();
         assert_eq!(public.len(), if auth_type == "NONE" { functions.len() } else { 0 }, "{public:?}");
+    }
+}
+
+/// The dashboard's body as CloudFormation would render it with
+/// `parameters`: Fn::Join, Fn::If and Fn::Sub evaluated, a resource's name
+/// standing in as `<LogicalId>`, the region as us-east-1; then parsed, so
+/// a body that is not JSON fails here.
+fn dashboard_body(t: &Value, parameters: &[(&str, &str)]) -> Value {
+    fn render(eval: &Evaluator, v: &Value, vars: &serde_json::Map<String, Value>) -> String {
+        if let Some(text) = v.as_str() {
+            return text.to_owned();
+        }
+        let (function, args) = v.as_object().and_then(|o| o.iter().next()).expect("an intrinsic");
+        match function.as_str() {
+            "Fn::Join" => {
+                let items = args[1].as_array().expect("Fn::Join's list");
+                let parts: Vec<String> = items.iter().map(|i| render(eval, i, vars)).collect();
+                parts.join(args[0].as_str().unwrap())
+            }
+            "Fn::If" => match eval.condition(args[0].as_str().unwrap()) {
+                true => render(eval, &args[1], vars),
+                false => render(eval, &args[2], vars),
+            },
+            "Fn::Sub" => {
+                let (text, own) = match args {
+                    Value::String(text) => (text.as_str(), serde_json::Map::new()),
+                    _ => (args[0].as_str().unwrap(), args[1].as_object().unwrap().clone()),
+                };
+                let mut out = String::new();
+                let mut rest = text;
+                while let Some(at) = rest.find("${") {
+                    out.push_str(&rest[..at]);
+                    let end = rest[at..].find('}').expect("a closed ${") + at;
+                    let name = &rest[at + 2..end];
+                    let value = if let Some(var) = own.get(name) {
+                        render(eval, var, vars)
+                    } else if name == "AWS::Region" {
+                        "us-east-1".into()
+                    } else if name == "AWS::StackName" {
+                        "stack".into()
+                    } else if eval.t["Resources"][name].is_object() {
+                        format!("<{name}>")
+                    } else {
+                        eval.parameter(name).as_str().unwrap_or_else(|| panic!("${{{name}}}")).to_owned()
+                    };
+                    out.push_str(&value);
+                    rest = &rest[end + 1..];
+                }
+                out.push_str(rest);
+                out
+            }
+            other => panic!("the dashboard's renderer does not know {other}"),
+        }
+    }
+    let eval = Evaluator { t, parameters };
+    let body = render(&eval, &t["Resources"]["Dashboard"]["Properties"]["DashboardBody"], &Default::default());
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("the dashboard's body is not JSON ({e}): {body}"))
+}
+
+/// Every metric a dashboard's graphs name, as (namespace, metric, how):
+/// `how` is the statistic of a plain metric, or `search` with the
+/// dimensions a SEARCH expression names (`FunctionName="<X>" OR ...`).
+fn dashboard_metrics(body: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for widget in body["widgets"].as_array().unwrap() {
+        if widget["type"] != "metric" {
+            continue;
+        }
+        let p = &widget["properties"];
+        assert_eq!(p["region"], "us-east-1", "{widget}");
+        for metric in p["metrics"].as_array().unwrap() {
+            let metric = metric.as_array().unwrap();
+            if let Some(expression) = metric[0].get("expression").and_then(Value::as_str) {
+                let Some(search) = expression.strip_prefix("SEARCH('{") else { continue };
+                let (schema, terms) = search.split_once('}').unwrap();
+                let namespace = schema.split(',').next().unwrap().trim_matches('"');
+                let name = terms.split("MetricName=\"").nth(1).and_then(|n| n.split('"').next()).unwrap();
+                out.push((namespace.to_owned(), name.to_owned(), format!("search {terms}")));
+            } else {
+                let stat = metric.last().and_then(|o| o.get("stat")).or(p.get("stat")).and_then(Value::as_str);
+                let text = |i: usize| metric[i].as_str().unwrap().to_owned();
+                out.push((
+                    text(0),
+                    text(1),
+                    format!("{} {}", stat.unwrap(), metric[2..].iter().map(Value::to_string).collect::<String>()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Issue 23, item 2: the dashboard graphs the HTTP API (its own metric
+/// names, by ApiId), every function's Lambda metrics, and every EMF metric
+/// the functions emit (gateway's METRIC_NAMES, which its tests tie to the
+/// record) in the MetricsNamespace; with Metrics=Off none of those. Its
+/// name and URL are outputs.
+#[test]
+fn the_dashboard_graphs_the_api_every_function_and_every_metric_the_functions_emit() {
+    let t = parsed_template();
+    let functions = function_ids();
+    let metrics = dashboard_metrics(&dashboard_body(&t, &[("MetricsNamespace", "team-a/tools #1")]));
+    let named = |namespace: &str| -> std::collections::BTreeSet<String> {
+        metrics.iter().filter(|(n, _, _)| n == namespace).map(|(_, m, _)| m.clone()).collect()
+    };
+
+    let emf = named("team-a/tools #1");
+    let emitted: std::collections::BTreeSet<String> =
+        toolbox_gateway::metrics::METRIC_NAMES.iter().map(|m| m.to_string()).collect();
+    assert_eq!(emf, emitted, "the dashboard's EMF metrics and what gateway/src/metrics.rs emits");
+
+    // An HTTP API's metrics (a REST API's are Count, 4XXError, 5XXError by ApiName).
+    assert_eq!(named("AWS/ApiGateway"), ["4xx", "5xx", "Count", "Latency"].map(String::from).into());
+    for (namespace, name, how) in &metrics {
+        if namespace == "AWS/ApiGateway" {
+            assert!(how.contains("\"ApiId\"\"<ToolboxApi>\""), "{name}: {how}");
+        }
+    }
+    let latency: Vec<&String> = metrics.iter().filter(|(_, m, _)| m == "Latency").map(|(_, _, how)| how).collect();
+    assert!(
+        latency.iter().any(|h| h.starts_with("p50")) && latency.iter().any(|h| h.starts_with("p99")),
+        "{latency:?}"
+    );
+
+    // Lambda's, for exactly this stack's functions.
+    assert_eq!(
+        named("AWS/Lambda"),
+        ["ConcurrentExecutions", "Duration", "Errors", "Throttles"].map(String::from).into()
+    );
+    for (_, name, how) in metrics.iter().filter(|(n, _, _)| n == "AWS/Lambda") {
+        let listed: Vec<&str> = how.match_indices("FunctionName=\"<").map(|(i, _)| &how[i + 15..]).collect();
+        let mut listed: Vec<&str> = listed.iter().map(|l| l.split('>').next().unwrap()).collect();
+        listed.sort();
+        let mut expected: Vec<&str> = functions.iter().map(|(id, _)| id.as_str()).collect();
+        expected.sort();
+        assert_eq!(listed, expected, "{name}: every function, once");
+    }
+
+    // Metrics off: no EMF graphs, the rest unchanged.
+    let off = dashboard_metrics(&dashboard_body(&t, &[("Metrics", "Off")]));
+    assert!(off.iter().all(|(n, _, _)| n.starts_with("AWS/")), "{off:?}");
+    assert_eq!(
+        off.len(),
+        metrics.iter().filter(|(n, _, _)| n.starts_with("AWS/")).count() - 1,
+        "all but the 4xx split"
+    );
+
+    let outputs = &t["Outputs"];
+    assert_eq!(outputs["DashboardName"]["Value"], json!({"Ref": "Dashboard"}));
+    let url = outputs["DashboardUrl"]["Value"]["Fn::Sub"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/") && url.ends_with("${Dashboard}"),
+        "{url}"
+    );
+}
+
+/// The alarms after both transforms: the API's 5xx rate, and for every
+/// function throttles and a p99 duration above 80 % of its timeout; they
+/// notify an SNS topic mailing AlarmEmail only when it is given. Tracing
+/// reaches every function (HTTP APIs have no X-Ray: no stage setting).
+#[test]
+fn alarms_notify_only_with_an_email_and_tracing_reaches_every_function() {
+    let functions = function_ids();
+    let parsed = parsed_template();
+    let timeout_s = |id: &str| {
+        let own = &parsed["Resources"][id]["Properties"]["Timeout"];
+        if own.is_null() { &parsed["Globals"]["Function"]["Timeout"] } else { own }.as_f64().unwrap()
+    };
+    let quiet = transformed(json!({}));
+    let mailed = transformed(json!({"AlarmEmail": "ops@example.com", "Tracing": "Active"}));
+    for (t, mail) in [(&quiet, false), (&mailed, true)] {
+        let resources = t["Resources"].as_object().unwrap();
+        // What CloudFormation creates: a resource's Condition as the parameters have it.
+        let email: &[(&str, &str)] = if mail { &[("AlarmEmail", "ops@example.com")] } else { &[] };
+        let eval = Evaluator { t: &parsed, parameters: email };
+        let created = |r: &&Value| r.get("Condition").is_none_or(|c| eval.condition(c.as_str().unwrap()));
+        let topics: Vec<&Value> =
+            resources.values().filter(|r| r["Type"] == "AWS::SNS::Topic").filter(created).collect();
+        let actions = if mail { json!([{"Ref": "AlarmTopic"}]) } else { Value::Null };
+        if mail {
+            assert_eq!(topics.len(), 1);
+            assert_eq!(
+                topics[0]["Properties"]["Subscription"],
+                json!([{"Protocol": "email", "Endpoint": "ops@example.com"}])
+            );
+        } else {
+            assert!(topics.is_empty(), "{topics:?}");
+        }
+        let alarm = |id: &str| -> &Value {
+            let alarm = &t["Resources"][id];
+            assert_eq!(alarm["Type"], "AWS::CloudWatch::Alarm", "{id}");
+            assert!(alarm.get("Condition").is_none(), "{id} exists with every option");
+            assert_eq!(
+                (&alarm["Properties"]["AlarmActions"], &alarm["Properties"]["OKActions"]),
+                (&actions, &actions),
+                "{id}"
+            );
+            &alarm["Properties"]
+        };
+        let rate = alarm("ApiErrorRate");
+        let stats: Vec<(&Value, &Value)> = rate["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m.get("MetricStat"))
+            .map(|s| (&s["Metric"]["Namespace"], &s["Metric"]["MetricName"]))
+            .collect();
+        assert_eq!(stats, [(&json!("AWS/ApiGateway"), &json!("5xx")), (&json!("AWS/ApiGateway"), &json!("Count"))]);
+        assert_eq!(rate["Metrics"][0]["Expression"], "100 * errors / requests");
+        for (id, _) in &functions {
+            let dimensions = json!([{"Name": "FunctionName", "Value": {"Ref": id}}]);
+            let duration = alarm(&format!("{id}Duration"));
+            assert_eq!((&duration["MetricName"], &duration["ExtendedStatistic"]), (&json!("Duration"), &json!("p99")));
+            assert_eq!(duration["Dimensions"], dimensions);
+            assert_eq!(duration["Threshold"].as_f64(), Some(timeout_s(id) * 800.0), "{id}: 80 % of its timeout");
+            let throttles = alarm(&format!("{id}Throttles"));
+            assert_eq!((&throttles["MetricName"], &throttles["Dimensions"]), (&json!("Throttles"), &dimensions));
+        }
+        let lambdas: Vec<&Value> = resources.values().filter(|r| r["Type"] == "AWS::Lambda::Function").collect();
+        assert_eq!(lambdas.len(), functions.len());
+        // The parameter, which CloudFormation resolves to the mode asked for.
+        let tracing: &[(&str, &str)] = if mail { &[("Tracing", "Active")] } else { &[] };
+        let mode = Evaluator { t: &parsed, parameters: tracing }.value(&json!({"Ref": "Tracing"}));
+        assert_eq!(mode, if mail { "Active" } else { "PassThrough" });
+        for function in lambdas {
+            assert_eq!(function["Properties"]["TracingConfig"], json!({"Mode": {"Ref": "Tracing"}}), "{function}");
+        }
+        // Their roles may write to X-Ray.
+        let roles: Vec<&Value> = resources.values().filter(|r| r["Type"] == "AWS::IAM::Role").collect();
+        assert_eq!(roles.len(), functions.len());
+        for role in roles {
+            let policies = role["Properties"]["ManagedPolicyArns"].to_string();
+            assert!(policies.contains("AWSXrayWriteOnlyAccess"), "{policies}");
+        }
     }
 }

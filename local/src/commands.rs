@@ -16,7 +16,7 @@ use crate::cli::{Command, Invoke, Routes, Serve, Sources, Tools};
 use crate::http::{self, fds, App};
 use crate::lambda::{find_bootstrap, Outcome, Pool, Settings};
 use crate::template::{Function, Payload, Template};
-use crate::{function_url, log, process};
+use crate::{function_url, log, metrics, process};
 
 /// Runs a parsed command on one thread, for life: PR_SET_PDEATHSIG follows
 /// the thread that forked a child, so every child is forked from this one.
@@ -279,7 +279,34 @@ async fn serve(options: Serve) -> ExitCode {
             }
         }
     });
+    let metrics_server = match options.metrics_port {
+        Some(port) => match tokio::net::TcpListener::bind((options.host.as_str(), port)).await {
+            Ok(metrics_listener) => {
+                if let Ok(at) = metrics_listener.local_addr() {
+                    log::line("local", &format!("metrics (Prometheus text) on http://{at}/metrics"));
+                }
+                Some(tokio::spawn(metrics::prometheus::serve(metrics_listener)))
+            }
+            Err(e) => {
+                eprintln!("toolbox-local: cannot listen on {}:{port} (--metrics-port): {e}", options.host);
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let server = tokio::spawn(http::serve(listener, apps.clone()));
+    let tables = match signal(SignalKind::user_defined1()) {
+        Ok(mut usr1) => tokio::spawn(async move {
+            while usr1.recv().await.is_some() {
+                print_metrics("SIGUSR1");
+            }
+        }),
+        Err(e) => {
+            eprintln!("toolbox-local: cannot install a SIGUSR1 handler: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    log::line("local", &format!("kill -USR1 {} prints the metrics table", std::process::id()));
 
     let name = match wait_for_stop_signal().await {
         Ok(name) => name,
@@ -287,6 +314,11 @@ async fn serve(options: Serve) -> ExitCode {
     };
     server.abort();
     reaper.abort();
+    tables.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
+    print_metrics(name);
     if let Some(watcher) = watcher {
         watcher.abort();
     }
@@ -374,6 +406,15 @@ fn swap(
         template.functions.len(),
         template.routes.len()
     ))
+}
+
+/// The metrics table on stderr, one `[metrics]` line a row, after a line
+/// naming why (`SIGUSR1`, or the stop signal).
+fn print_metrics(why: &str) {
+    log::line("metrics", &format!("{why}: the metrics since the server started"));
+    for line in metrics::table::render(&metrics::METRICS.snapshot()).lines() {
+        log::line("metrics", line);
+    }
 }
 
 /// The name of the first of SIGINT, SIGTERM or SIGHUP.
@@ -467,7 +508,7 @@ async fn invoke(options: Invoke) -> ExitCode {
     }
     let pool = Pool::new(function, Arc::new(settings));
     let timeout_s = pool.function.timeout_s;
-    let outcome = pool.invoke(Bytes::from(event), None).await;
+    let outcome = pool.invoke(Bytes::from(event), None).await.outcome;
     pool.shutdown();
     // The instance was killed; reap it before exiting, or it lingers as a
     // zombie wherever nothing adopts and reaps orphans.

@@ -5,8 +5,9 @@
 //! CloudFormation intrinsics); [`apigw`] is API Gateway (routing, proxy
 //! events and responses, CORS); [`lambda`] is Lambda (instance pools, an
 //! instance's lifecycle, the Runtime API, REPORT lines); [`function_url`]
-//! serves function URLs under `/lambda-url/<function>/`; [`process`] is
-//! process control; [`http`] is the HTTP front tying them together;
+//! serves function URLs under `/lambda-url/<function>/`; [`metrics`] keeps
+//! what CloudWatch would show (requests, the functions' EMF records);
+//! [`process`] is process control; [`http`] is the HTTP front tying them together;
 //! [`cli`] the command line ([`files`] the files it names); [`watch`] rebuilds and swaps on changes.
 
 pub mod apigw;
@@ -18,6 +19,7 @@ pub mod function_url;
 pub mod http;
 pub mod lambda;
 pub mod log;
+pub mod metrics;
 pub mod process;
 pub mod template;
 pub mod util;

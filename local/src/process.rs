@@ -13,7 +13,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::watch;
 
-use crate::log;
+use crate::{log, metrics};
 
 static GROUPS: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
 
@@ -86,7 +86,7 @@ impl Drop for Child {
 
 /// Starts `program` with `args` and exactly `env`, stdin closed,
 /// stdout/stderr forwarded line by line to our stderr as `[label] line`
-/// (unless `quiet`).
+/// (unless `quiet`), and read for EMF records ([`metrics`]).
 pub fn spawn(
     program: &Path,
     args: &[OsString],
@@ -152,9 +152,13 @@ async fn forward(stream: impl AsyncRead + Unpin, label: String, quiet: bool) {
         match (&mut lines).take(64 * 1024).read_until(b'\n', &mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(_) => {
+                let text = String::from_utf8_lossy(&buf);
+                let text = text.trim_end_matches(['\n', '\r']);
+                // Lambda hands stdout and stderr alike to CloudWatch Logs,
+                // which reads EMF records in either.
+                metrics::METRICS.log_line(&label, text);
                 if !quiet {
-                    let text = String::from_utf8_lossy(&buf);
-                    log::line(&label, text.trim_end_matches(['\n', '\r']));
+                    log::line(&label, text);
                 }
             }
         }

@@ -774,7 +774,7 @@ fn throttling_jwt_and_function_urls_reach_the_deployed_resources_as_the_paramete
 /// standing in as `<LogicalId>`, the region as us-east-1; then parsed, so
 /// a body that is not JSON fails here.
 fn dashboard_body(t: &Value, parameters: &[(&str, &str)]) -> Value {
-    fn render(eval: &Evaluator, v: &Value, vars: &serde_json::Map<String, Value>) -> String {
+    fn render(eval: &Evaluator, v: &Value) -> String {
         if let Some(text) = v.as_str() {
             return text.to_owned();
         }
@@ -782,12 +782,12 @@ fn dashboard_body(t: &Value, parameters: &[(&str, &str)]) -> Value {
         match function.as_str() {
             "Fn::Join" => {
                 let items = args[1].as_array().expect("Fn::Join's list");
-                let parts: Vec<String> = items.iter().map(|i| render(eval, i, vars)).collect();
+                let parts: Vec<String> = items.iter().map(|i| render(eval, i)).collect();
                 parts.join(args[0].as_str().unwrap())
             }
             "Fn::If" => match eval.condition(args[0].as_str().unwrap()) {
-                true => render(eval, &args[1], vars),
-                false => render(eval, &args[2], vars),
+                true => render(eval, &args[1]),
+                false => render(eval, &args[2]),
             },
             "Fn::Sub" => {
                 let (text, own) = match args {
@@ -801,7 +801,7 @@ fn dashboard_body(t: &Value, parameters: &[(&str, &str)]) -> Value {
                     let end = rest[at..].find('}').expect("a closed ${") + at;
                     let name = &rest[at + 2..end];
                     let value = if let Some(var) = own.get(name) {
-                        render(eval, var, vars)
+                        render(eval, var)
                     } else if name == "AWS::Region" {
                         "us-east-1".into()
                     } else if name == "AWS::StackName" {
@@ -821,7 +821,7 @@ fn dashboard_body(t: &Value, parameters: &[(&str, &str)]) -> Value {
         }
     }
     let eval = Evaluator { t, parameters };
-    let body = render(&eval, &t["Resources"]["Dashboard"]["Properties"]["DashboardBody"], &Default::default());
+    let body = render(&eval, &t["Resources"]["Dashboard"]["Properties"]["DashboardBody"]);
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("the dashboard's body is not JSON ({e}): {body}"))
 }
 

@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -22,6 +22,7 @@ use crate::apigw::{
     MAX_REQUEST_BYTES,
 };
 use crate::lambda::{Outcome, Pool};
+use crate::metrics::METRICS;
 use crate::template::{Payload, Route, Template, Throttle};
 use crate::{function_url, log, util};
 
@@ -80,11 +81,24 @@ impl App {
         App { keys, ..self }
     }
 
-    /// Answers one request the way API Gateway + Lambda would.
+    /// Answers one request the way API Gateway + Lambda would, and counts
+    /// it in [`METRICS`] by its function and route.
     pub async fn answer(&self, req: HttpRequest) -> HttpResponse {
+        let started = Instant::now();
+        let mut seen = Seen::default();
+        let response = self.answer_seen(req, &mut seen).await;
+        let (function, route) = match seen.route {
+            Some(route) => (seen.function, route),
+            None => ("-".to_owned(), NO_ROUTE.to_owned()),
+        };
+        METRICS.request(&function, &route, response.status, started.elapsed(), seen.cold_start);
+        response
+    }
+
+    async fn answer_seen(&self, req: HttpRequest, seen: &mut Seen) -> HttpResponse {
         if let Some((name, path)) = function_url::split(&req.path) {
             let (name, path) = (name.to_owned(), path.to_owned());
-            return self.answer_url(&name, HttpRequest { path, ..req }).await;
+            return self.answer_url(&name, HttpRequest { path, ..req }, seen).await;
         }
         let Some(m) = self.router.find(&req.method, &req.path) else {
             // No route for this method: a CORS preflight may still be ours to answer.
@@ -104,6 +118,8 @@ impl App {
         }
         let route = m.route;
         let Some(pool) = self.pools.get(route.function).cloned() else { return HttpResponse::not_found() };
+        seen.function = pool.function.name.clone();
+        seen.route = Some(route.route_key());
         let request_id = util::uuid();
         if let Some(bucket) = self.buckets.get(m.index).and_then(Option::as_ref) {
             if let Admission::Refused { log } = bucket.take() {
@@ -137,7 +153,7 @@ impl App {
             jwt::add_to_event(&mut event, route.payload, authorized);
         }
         let name = &self.pools[route.function].function.name;
-        let response = match invoke(pool, event, Some(route.integration_timeout), trace_header(&req)).await {
+        let response = match invoke(pool, event, Some(route.integration_timeout), trace_header(&req), seen).await {
             Ok(outcome) => outcome.http_answer(Integration::of(route, &req), name),
             Err(Unanswered::TooLarge) => HttpResponse::too_large(),
             Err(Unanswered::IntegrationTimeout) => {
@@ -158,11 +174,14 @@ impl App {
 
     /// A request to the function URL of the function `name` (`req.path` is
     /// the URL's own path): Lambda's answer, with the URL's CORS headers.
-    async fn answer_url(&self, name: &str, req: HttpRequest) -> HttpResponse {
+    async fn answer_url(&self, name: &str, req: HttpRequest, seen: &mut Seen) -> HttpResponse {
         let pool = self.pools.iter().find(|p| p.function.name == name);
         let Some((pool, url)) = pool.and_then(|p| Some((p.clone(), p.function.url.clone()?))) else {
             return HttpResponse::not_found();
         };
+        seen.function = pool.function.name.clone();
+        // A function URL's event names its route `$default`.
+        seen.route = Some("$default".to_owned());
         if let Some(cors) = &url.cors {
             if let Some(response) = apigw::preflight(cors, &req) {
                 return response;
@@ -172,7 +191,7 @@ impl App {
         let function_name = &pool.function.function_name;
         let mut response = match function_url::event(&req, function_name, &url, &request_id, util::now_ms()) {
             // A URL waits as long as the function's own Timeout.
-            Ok(event) => match invoke(pool, event, None, trace_header(&req)).await {
+            Ok(event) => match invoke(pool, event, None, trace_header(&req), seen).await {
                 Ok(outcome) => outcome.http_answer(Integration::http_api(Payload::V2), name),
                 Err(_) => HttpResponse::too_large(),
             },
@@ -184,6 +203,18 @@ impl App {
         response.headers.push(("x-amzn-requestid".into(), request_id));
         response
     }
+}
+
+/// The row of [`METRICS`] a request that matched no route counts in.
+const NO_ROUTE: &str = "(no route)";
+
+/// What answering a request found out, for [`METRICS`]: the function and
+/// route it reached (`None`: no route), and whether it started an instance.
+#[derive(Default)]
+struct Seen {
+    function: String,
+    route: Option<String>,
+    cold_start: bool,
 }
 
 /// Why API Gateway answers without the invocation's outcome.
@@ -202,6 +233,7 @@ async fn invoke(
     event: serde_json::Value,
     integration_timeout: Option<Duration>,
     trace: Option<String>,
+    seen: &mut Seen,
 ) -> Result<Outcome, Unanswered> {
     let event = Bytes::from(event.to_string());
     if event.len() > MAX_EVENT_BYTES {
@@ -216,7 +248,13 @@ async fn invoke(
         Some(limit) => tokio::time::timeout(limit, invocation).await.map_err(|_| Unanswered::IntegrationTimeout)?,
         None => invocation.await,
     };
-    Ok(finished.unwrap_or_else(|_| Outcome::Crashed("the runner's invocation task failed".into())))
+    match finished {
+        Ok(invoked) => {
+            seen.cold_start = invoked.cold_start;
+            Ok(invoked.outcome)
+        }
+        Err(_) => Ok(Outcome::Crashed("the runner's invocation task failed".into())),
+    }
 }
 
 /// The request's `X-Amzn-Trace-Id` (`add_forwarded_headers` gives every

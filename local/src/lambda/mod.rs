@@ -10,5 +10,5 @@ mod report;
 pub mod runtime_api;
 
 pub use outcome::Outcome;
-pub use pool::{find_bootstrap, Pool, Settings};
+pub use pool::{find_bootstrap, Invoked, Pool, Settings};
 pub use runtime_api::MAX_RESPONSE_BYTES;

@@ -48,6 +48,14 @@ impl Default for Settings {
     }
 }
 
+/// How one event went: its outcome, and whether it started an instance.
+#[derive(Debug)]
+pub struct Invoked {
+    pub outcome: Outcome,
+    /// An instance was started for it (its init phase ran, or failed).
+    pub cold_start: bool,
+}
+
 pub struct Pool {
     pub function: Function,
     settings: Arc<Settings>,
@@ -91,19 +99,19 @@ impl Pool {
     /// Runs one event on a free instance (warm if possible), with Lambda's
     /// limits, and logs START/END/REPORT. `trace`: the request's
     /// `X-Amzn-Trace-Id`, whose Root the function's trace id keeps.
-    pub async fn invoke(&self, event: Bytes, trace: Option<&str>) -> Outcome {
+    pub async fn invoke(&self, event: Bytes, trace: Option<&str>) -> Invoked {
         let permit = match tokio::time::timeout(self.settings.queue_timeout, self.permits.acquire()).await {
             Ok(Ok(permit)) => permit,
             _ => {
                 log::line(self.label(), "throttled: every instance stayed busy (concurrency limit reached)");
-                return Outcome::Throttled;
+                return Invoked { outcome: Outcome::Throttled, cold_start: false };
             }
         };
         let (mut instance, init) = match self.take_idle() {
             Some(instance) => (instance, None),
             None => match self.start_instance().await {
                 Ok((instance, init)) => (instance, Some(init)),
-                Err(outcome) => return outcome,
+                Err(outcome) => return Invoked { outcome, cold_start: true },
             },
         };
         let outcome = instance.invoke(&self.function, &self.settings.region, event, init, trace).await;
@@ -114,7 +122,7 @@ impl Pool {
             self.idle.lock().expect("poisoned").push(instance);
         }
         drop(permit);
-        outcome
+        Invoked { outcome, cold_start: init.is_some() }
     }
 
     fn take_idle(&self) -> Option<Instance> {

@@ -1,6 +1,8 @@
 //! Answers every event with the event itself, as the JSON body of a 200
 //! proxy response: lets the tests see exactly the v1/v2 payloads the runner
-//! builds. Speaks the Runtime API by hand, with no library in between.
+//! builds. Speaks the Runtime API by hand, with no library in between. A
+//! request body starting `print:` has the rest printed on stdout first
+//! (one line a `\n`), as a function's log lines.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -31,12 +33,18 @@ fn main() {
         }) else {
             return;
         };
+        let parsed = serde_json::from_str::<serde_json::Value>(&event).unwrap_or_default();
+        if let Some(lines) = parsed["body"].as_str().and_then(|b| b.strip_prefix("print:")) {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{lines}");
+            let _ = out.flush();
+        }
         let env: serde_json::Map<String, serde_json::Value> =
             std::env::vars().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
         let body = serde_json::json!({ "event": event, "env": env }).to_string();
         // Each payload format's own fields: a REST API refuses a `cookies`
         // field, an HTTP API ignores `multiValueHeaders`.
-        let v2 = serde_json::from_str::<serde_json::Value>(&event).is_ok_and(|e| e["version"] == "2.0");
+        let v2 = parsed["version"] == "2.0";
         let mut proxy = serde_json::json!({
             "statusCode": 200,
             "headers": { "content-type": "application/json", "x-echo": "yes" },

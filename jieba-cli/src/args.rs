@@ -14,7 +14,8 @@ use std::path::PathBuf;
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Segment(Options),
+    /// Boxed: the options are large beside the other commands.
+    Segment(Box<Options>),
     Help,
     Version,
 }
@@ -44,7 +45,35 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// The input file; `None`: stdin. (`-` is a file named `-`, as Python's `open('-')`.)
     pub filename: Option<PathBuf>,
+    /// `--resume OUTPUT`: append to OUTPUT, after as many input lines as it
+    /// holds whole lines, instead of writing everything to stdout.
+    pub resume: Option<PathBuf>,
+    /// `--api URL` and what goes with it: segment on a deployed `segment`
+    /// endpoint instead of here.
+    pub api: Option<Api>,
 }
+
+/// `--api URL`'s settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api {
+    /// The `segment` endpoint (a URL ending in `/` gets `segment` appended).
+    pub url: String,
+    /// `--concurrency N`: requests in flight at most.
+    pub concurrency: usize,
+    /// `--token T`, else `TOOLBOX_TOKEN`: the JWT authorizer's bearer token.
+    pub token: Option<String>,
+    /// `--retries N`: how often a 429, a 5xx or a connection error is retried.
+    pub retries: u32,
+    /// `--batch N`: texts a request at most (the API takes 1,000).
+    pub batch: usize,
+}
+
+/// `--concurrency`' default: requests in flight.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// `--retries`' default.
+pub const DEFAULT_RETRIES: u32 = 8;
+/// The most texts the API takes in a request (gateway's `MAX_BATCH`).
+pub const MAX_BATCH: usize = 1000;
 
 impl Default for Options {
     fn default() -> Self {
@@ -59,6 +88,8 @@ impl Default for Options {
             layer_dirs: Vec::new(),
             jobs: None,
             filename: None,
+            resume: None,
+            api: None,
         }
     }
 }
@@ -80,6 +111,12 @@ enum Opt {
     Help,
     LayerDir,
     Jobs,
+    Api,
+    Concurrency,
+    Token,
+    Retries,
+    Batch,
+    Resume,
 }
 
 /// How an option takes a value.
@@ -91,7 +128,12 @@ enum Takes {
     Required,
 }
 
-const OPTIONS: [(Option<u8>, &str, Opt, Takes); 11] = [
+/// `python -m jieba`'s own options are the first [`PYTHON_OPTIONS`]: an
+/// abbreviation one of them alone takes means that one, as in Python, even
+/// where one of ours shares it (`--c` is `--cut-all`, not `--concurrency`).
+const PYTHON_OPTIONS: usize = 9;
+
+const OPTIONS: [(Option<u8>, &str, Opt, Takes); 17] = [
     (Some(b'h'), "help", Opt::Help, Takes::Nothing),
     (Some(b'd'), "delimiter", Opt::Delimiter, Takes::Optional),
     (Some(b'p'), "pos", Opt::Pos, Takes::Optional),
@@ -103,6 +145,12 @@ const OPTIONS: [(Option<u8>, &str, Opt, Takes); 11] = [
     (Some(b'V'), "version", Opt::Version, Takes::Nothing),
     (None, "layer-dir", Opt::LayerDir, Takes::Required),
     (None, "jobs", Opt::Jobs, Takes::Required),
+    (None, "api", Opt::Api, Takes::Required),
+    (None, "concurrency", Opt::Concurrency, Takes::Required),
+    (None, "token", Opt::Token, Takes::Required),
+    (None, "retries", Opt::Retries, Takes::Required),
+    (None, "batch", Opt::Batch, Takes::Required),
+    (None, "resume", Opt::Resume, Takes::Required),
 ];
 
 fn spelling(opt: Opt) -> String {
@@ -158,8 +206,12 @@ fn long_option(name: &[u8]) -> Result<Opt, UsageError> {
     if let Some((_, _, opt, _)) = OPTIONS.iter().find(|o| o.1.as_bytes() == name) {
         return Ok(*opt);
     }
-    let matches: Vec<&(Option<u8>, &str, Opt, Takes)> =
-        OPTIONS.iter().filter(|o| !name.is_empty() && o.1.as_bytes().starts_with(name)).collect();
+    let abbreviates = |o: &&(Option<u8>, &str, Opt, Takes)| !name.is_empty() && o.1.as_bytes().starts_with(name);
+    let python: Vec<_> = OPTIONS[..PYTHON_OPTIONS].iter().filter(abbreviates).collect();
+    let matches = match python.as_slice() {
+        [one] => vec![*one],
+        _ => OPTIONS.iter().filter(abbreviates).collect(),
+    };
     match matches.as_slice() {
         [one] => Ok(one.2),
         [] => Err(UsageError(format!("unrecognized arguments: --{}", String::from_utf8_lossy(name)))),
@@ -172,10 +224,16 @@ fn long_option(name: &[u8]) -> Result<Opt, UsageError> {
 }
 
 /// `--jobs`' value: argparse's `type=int` (surrounding whitespace, a sign
-/// and `_` between digits allowed, as Python's `int()`), at least 1.
+/// and `_` between digits allowed, as Python's `int()`), 1 to 1024.
 fn jobs(value: &[u8]) -> Result<usize, UsageError> {
+    whole_number("--jobs", value, 1, 1024)
+}
+
+/// A whole number option's value, read as argparse's `type=int`, within
+/// `min..=max`.
+fn whole_number(flag: &str, value: &[u8], min: usize, max: usize) -> Result<usize, UsageError> {
     let text = String::from_utf8_lossy(value);
-    let invalid = || UsageError(format!("argument --jobs: invalid int value: '{text}'"));
+    let invalid = || UsageError(format!("argument {flag}: invalid int value: '{text}'"));
     let trimmed = text.trim();
     let (negative, digits) = match trimmed.as_bytes().first() {
         Some(b'-') => (true, &trimmed[1..]),
@@ -192,15 +250,15 @@ fn jobs(value: &[u8]) -> Result<usize, UsageError> {
     }
     let number: String = digits.chars().filter(|&c| c != '_').collect();
     let is_zero = number.bytes().all(|b| b == b'0');
-    if negative || is_zero {
-        return Err(UsageError(format!("argument --jobs: must be at least 1, not {trimmed}")));
+    if negative && !is_zero || (is_zero && min > 0) {
+        return Err(UsageError(format!("argument {flag}: must be at least {min}, not {trimmed}")));
     }
-    // More threads than this only wait on each other.
+    // More threads than 1024 only wait on each other.
     number
         .parse::<usize>()
         .ok()
-        .filter(|&n| n <= 1024)
-        .ok_or_else(|| UsageError(format!("argument --jobs: at most 1024, not {trimmed}")))
+        .filter(|&n| n <= max)
+        .ok_or_else(|| UsageError(format!("argument {flag}: at most {max}, not {trimmed}")))
 }
 
 /// Parses the arguments after the program name.
@@ -210,6 +268,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
     let mut positionals: Vec<Vec<u8>> = Vec::new();
     let mut help = false;
     let mut version = false;
+    let (mut url, mut concurrency, mut token, mut retries, mut batch) = (None, None, None, None, None);
     let mut i = 0;
     let mut only_positionals = false;
     while i < args.len() {
@@ -289,6 +348,14 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
                 Opt::Quiet => options.quiet = true,
                 Opt::LayerDir => options.layer_dirs.push(path(value)),
                 Opt::Jobs => options.jobs = Some(jobs(&value.unwrap_or_default())?),
+                Opt::Api => url = Some(String::from_utf8_lossy(&value.unwrap_or_default()).into_owned()),
+                Opt::Concurrency => {
+                    concurrency = Some(whole_number("--concurrency", &value.unwrap_or_default(), 1, 1024)?)
+                }
+                Opt::Token => token = Some(String::from_utf8_lossy(&value.unwrap_or_default()).into_owned()),
+                Opt::Retries => retries = Some(whole_number("--retries", &value.unwrap_or_default(), 0, 100)? as u32),
+                Opt::Batch => batch = Some(whole_number("--batch", &value.unwrap_or_default(), 1, MAX_BATCH)?),
+                Opt::Resume => options.resume = Some(path(value)),
             }
         }
         // argparse acts on -h and -V as soon as it meets them.
@@ -307,7 +374,67 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, UsageE
     if options.pos.as_deref() == Some(b"") {
         options.pos = None;
     }
-    Ok(Command::Segment(options))
+    match url {
+        Some(url) => {
+            options.api = Some(api_options(&options, url, concurrency, token, retries, batch)?);
+        }
+        None => {
+            let given = [
+                ("--concurrency", concurrency.is_some()),
+                ("--token", token.is_some()),
+                ("--retries", retries.is_some()),
+                ("--batch", batch.is_some()),
+            ];
+            if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+                return Err(UsageError(format!("argument {flag}: only with --api URL")));
+            }
+        }
+    }
+    Ok(Command::Segment(Box::new(options)))
+}
+
+/// `--api`'s settings, and what the API cannot do refused.
+fn api_options(
+    options: &Options,
+    url: String,
+    concurrency: Option<usize>,
+    token: Option<String>,
+    retries: Option<u32>,
+    batch: Option<usize>,
+) -> Result<Api, UsageError> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(UsageError(format!("argument --api: not an http:// or https:// URL: '{url}'")));
+    }
+    if options.jobs.is_some() {
+        return Err(UsageError("argument --jobs: not with --api (--concurrency N sets the requests in flight)".into()));
+    }
+    if options.user_dict.is_some() {
+        return Err(UsageError(
+            "argument -u/--user-dict: not with --api: the API has no user dictionary files; send its words as the \
+             segment API's userWords, or segment here without --api"
+                .into(),
+        ));
+    }
+    if let Some(dict) = &options.dict {
+        if dict.as_os_str() != "default" && dict.as_os_str() != "big" {
+            return Err(UsageError(format!(
+                "argument -D/--dict: with --api, default or big (the API's dictionaries), not '{}'",
+                dict.display()
+            )));
+        }
+    }
+    let token = token.or_else(|| std::env::var("TOOLBOX_TOKEN").ok().filter(|t| !t.is_empty()));
+    if token.as_deref().is_some_and(|t| t.bytes().any(|b| b.is_ascii_control() || b == b' ')) {
+        return Err(UsageError("argument --token: a bearer token has no spaces or control characters".into()));
+    }
+    let url = if url.ends_with('/') { format!("{url}segment") } else { url };
+    Ok(Api {
+        url,
+        concurrency: concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+        token,
+        retries: retries.unwrap_or(DEFAULT_RETRIES),
+        batch: batch.unwrap_or(MAX_BATCH),
+    })
 }
 
 #[cfg(test)]
@@ -316,7 +443,7 @@ mod tests {
 
     fn parsed(args: &[&str]) -> Result<Options, String> {
         match parse(args.iter().map(OsString::from)) {
-            Ok(Command::Segment(options)) => Ok(options),
+            Ok(Command::Segment(options)) => Ok(*options),
             Ok(other) => Err(format!("{other:?}")),
             Err(UsageError(message)) => Err(message),
         }
@@ -369,6 +496,38 @@ mod tests {
             "argument --jobs: at most 1024, not 99999999999999999999999"
         );
         assert_eq!(parsed(&["--jobs"]).unwrap_err(), "argument --jobs: expected one argument");
+    }
+
+    #[test]
+    fn api_options_go_with_api_only_and_python_abbreviations_keep_their_meaning() {
+        let o =
+            parsed(&["--api", "http://127.0.0.1:3000/", "--co", "8", "--token", "t", "--retries=0", "--batch", "10"])
+                .unwrap();
+        let api = o.api.unwrap();
+        assert_eq!(api.url, "http://127.0.0.1:3000/segment");
+        assert_eq!((api.concurrency, api.token.as_deref(), api.retries, api.batch), (8, Some("t"), 0, 10));
+        let api = parsed(&["--api=https://x.example/prod/segment"]).unwrap().api.unwrap();
+        assert_eq!(
+            (api.url.as_str(), api.concurrency, api.retries, api.batch),
+            ("https://x.example/prod/segment", 4, 8, 1000)
+        );
+        // python -m jieba's --c is --cut-all; ours do not take it away.
+        assert!(parsed(&["--c"]).unwrap().cut_all);
+        assert_eq!(parsed(&["--re", "x"]).unwrap_err(), "ambiguous option: --re could match --retries, --resume");
+        assert_eq!(parsed(&["--resume", "out.txt"]).unwrap().resume, Some(PathBuf::from("out.txt")));
+        assert_eq!(parsed(&["--concurrency", "2"]).unwrap_err(), "argument --concurrency: only with --api URL");
+        assert_eq!(
+            parsed(&["--api", "ftp://x"]).unwrap_err(),
+            "argument --api: not an http:// or https:// URL: 'ftp://x'"
+        );
+        let refused = |args: &[&str]| parsed(&[&["--api", "http://h/"], args].concat()).unwrap_err();
+        assert!(refused(&["-u", "u.txt"]).starts_with("argument -u/--user-dict: not with --api"));
+        assert!(refused(&["--jobs", "2"]).starts_with("argument --jobs: not with --api"));
+        assert!(refused(&["-D", "dict.txt"]).starts_with("argument -D/--dict: with --api, default or big"));
+        assert_eq!(parsed(&["--api", "http://h/", "-D", "big"]).unwrap().dict, Some(PathBuf::from("big")));
+        assert_eq!(refused(&["--batch", "1001"]), "argument --batch: at most 1000, not 1001");
+        assert_eq!(refused(&["--retries", "-1"]), "argument --retries: must be at least 0, not -1");
+        assert_eq!(parsed(&["--api", "http://h/", "--retries", "0"]).unwrap().api.unwrap().retries, 0);
     }
 
     #[test]

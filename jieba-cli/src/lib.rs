@@ -3,11 +3,13 @@
 //! out for the same lines in, from the dictionary the jieba layer holds
 //! (mapped, not parsed: it starts in about a millisecond).
 
+pub mod api;
 pub mod args;
 pub mod input;
 pub mod layers;
 pub mod parallel;
 pub mod progress;
+pub mod resume;
 pub mod segmenter;
 pub mod text;
 
@@ -29,8 +31,9 @@ pub const JIEBA_VERSION: &str = "0.42.1";
 #[derive(Debug)]
 pub struct Failure(pub String);
 
-/// Segments the input `options` name onto `out`, line by line, as
-/// `python -m jieba` with the same options would.
+/// Segments the input `options` name onto `out` (or, with `--resume`, onto
+/// its file after the lines already there), line by line, as
+/// `python -m jieba` with the same options would; with `--api`, by the API.
 pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Failure> {
     // Python opens the input before it loads the dictionary: a missing file
     // fails first.
@@ -44,7 +47,41 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Failure> {
         }
         None => (Box::new(BufReader::with_capacity(1 << 16, io::stdin())), Newlines::LineFeed, "<stdin>".into(), None),
     };
+    let mut lines = Lines::new(reader, newlines);
+    let progress = progress::Progress::new(options.quiet, size);
+    let mut resumed = match &options.resume {
+        Some(path) => {
+            let (file, done) = resume::open(path)?;
+            skip(&mut lines, done, &name, path, &progress)?;
+            Some(BufWriter::with_capacity(1 << 16, file))
+        }
+        None => None,
+    };
+    let out: &mut dyn Write = match &mut resumed {
+        Some(file) => file,
+        None => out,
+    };
+    let result = match &options.api {
+        Some(api) => through_api(options, api, &mut lines, &name, newlines, out, &progress),
+        None => here(options, &mut lines, &name, newlines, out, &progress),
+    };
+    progress.finish();
+    result?;
+    match out.flush() {
+        Ok(()) => Ok(()),
+        Err(e) => write_failure(e),
+    }
+}
 
+/// Segmenting here, with the layer's dictionary.
+fn here<R: BufRead + Send>(
+    options: &Options,
+    lines: &mut Lines<R>,
+    name: &str,
+    newlines: Newlines,
+    out: &mut dyn Write,
+    progress: &progress::Progress,
+) -> Result<(), Failure> {
     let started = Instant::now();
     let layer = layers::Layer::find(&options.layer_dirs)?;
     let dictionary = layer.dictionary_for(options.dict.as_deref())?;
@@ -69,20 +106,68 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Failure> {
         );
     }
     let segmenter = Segmenter::new(tokenizer.lexicon_with(&added), options, newlines);
-    let mut lines = Lines::new(reader, newlines);
     let jobs = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let progress = progress::Progress::new(options.quiet, size);
-    let result = if jobs == 1 {
-        one_by_one(&mut lines, &segmenter, &name, out, &progress)
+    if jobs == 1 {
+        one_by_one(lines, &segmenter, name, out, progress)
     } else {
-        parallel::run(&mut lines, jobs, &segmenter, &name, out, &mut |bytes| progress.advance(bytes))
-    };
-    progress.finish();
-    result?;
-    match out.flush() {
-        Ok(()) => Ok(()),
-        Err(e) => write_failure(e),
+        let work = parallel::Local { segmenter: &segmenter, name };
+        parallel::run(lines, jobs, parallel::Limits::LOCAL, &work, name, out, &mut |bytes| progress.advance(bytes))
     }
+}
+
+/// `--api`: the API segments, `--concurrency` requests in flight; the bar
+/// shows the requests, retries and throttling as they happen.
+fn through_api<R: BufRead + Send>(
+    options: &Options,
+    api: &args::Api,
+    lines: &mut Lines<R>,
+    name: &str,
+    newlines: Newlines,
+    out: &mut dyn Write,
+    progress: &progress::Progress,
+) -> Result<(), Failure> {
+    if !options.quiet {
+        eprintln!("toolbox-jieba: segmenting with {} ({} requests in flight at most)", api.url, api.concurrency);
+    }
+    let client = api::Client::new(options, api, name, newlines);
+    let limits = parallel::Limits { bytes: api::MAX_TEXT_BYTES, lines: api.batch };
+    let stats = std::sync::Arc::clone(&client.stats);
+    let running = std::sync::atomic::AtomicBool::new(true);
+    std::thread::scope(|scope| {
+        if progress.shown() {
+            scope.spawn(|| {
+                while running.load(std::sync::atomic::Ordering::Relaxed) {
+                    progress.say(&stats.summary());
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            });
+        }
+        let result =
+            parallel::run(lines, api.concurrency, limits, &client, name, out, &mut |bytes| progress.advance(bytes));
+        running.store(false, std::sync::atomic::Ordering::Relaxed);
+        result
+    })
+}
+
+/// `--resume`: passes over the `done` lines OUTPUT already answers.
+fn skip<R: BufRead>(
+    lines: &mut Lines<R>,
+    done: u64,
+    name: &str,
+    output: &std::path::Path,
+    progress: &progress::Progress,
+) -> Result<(), Failure> {
+    let mut line = Vec::new();
+    for passed in 0..done {
+        if !lines.next_line(&mut line).map_err(|e| Failure(format!("{name}: {e}")))? {
+            return Err(Failure(format!(
+                "--resume {}: it has {done} lines, the input only {passed}: not this input's output",
+                output.display()
+            )));
+        }
+        progress.advance(line.len() as u64 + 1);
+    }
+    Ok(())
 }
 
 /// `--jobs 1`: a line read, segmented and written at a time, on this thread.

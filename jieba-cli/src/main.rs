@@ -40,9 +40,26 @@ options:
                         checkout's target/layer/opt, else /opt
   --jobs N              segment on N threads (default: every core); the
                         output is the same, in input order, streamed
+  --resume OUTPUT       continue a stopped run: append to OUTPUT (not
+                        stdout) after as many input lines as it holds whole
+                        lines (an unfinished last line is cut off)
 
-On a terminal, stderr shows a progress bar (bytes, rate, time left) unless
--q is given; a pipe or a file gets none.
+over the deployed API (the same output, in input order):
+  --api URL             send the lines to this segment endpoint (a URL
+                        ending in / gets segment appended), in batches of at
+                        most 1,000 texts and 131,072 bytes; -u and --jobs
+                        are refused, -D takes default or big
+  --concurrency N       requests in flight at most (default: 4)
+  --token TOKEN         the JWT authorizer's bearer token (default:
+                        $TOOLBOX_TOKEN)
+  --retries N           retries of a 429, a 5xx or a connection error, with
+                        exponential backoff and jitter, Retry-After honoured
+                        (default: 8); then the run stops, naming the lines
+  --batch N             texts a request at most, 1 to 1000 (default: 1000)
+
+On a terminal, stderr shows a progress bar (bytes, rate, time left; with
+--api the requests in flight, retries and 429s) unless -q is given; a pipe
+or a file gets none.
 
 If no filename specified, use STDIN instead. A file is read with universal
 newlines and must be UTF-8; stdin splits at \\n only and passes bytes that

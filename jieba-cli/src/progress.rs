@@ -18,12 +18,12 @@ impl Progress {
         let bar = match total {
             Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()).with_style(
                 ProgressStyle::with_template(
-                    "{bar:30} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
+                    "{bar:30} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
                 )
                 .expect("a valid template"),
             ),
             None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-                ProgressStyle::with_template("{spinner} {binary_bytes} {binary_bytes_per_sec} {elapsed}")
+                ProgressStyle::with_template("{spinner} {binary_bytes} {binary_bytes_per_sec} {elapsed} {msg}")
                     .expect("a valid template"),
             ),
         };
@@ -34,6 +34,18 @@ impl Progress {
     pub fn advance(&self, bytes: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(bytes);
+        }
+    }
+
+    /// Whether a bar is drawn at all.
+    pub fn shown(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// A note beside the bar (the API's requests, retries, throttling).
+    pub fn say(&self, note: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(note.to_owned());
         }
     }
 

@@ -17,6 +17,7 @@
 const STAND_IN_BASE: u32 = 0x10FF80;
 
 /// How a line's bytes became text.
+#[derive(Clone, Debug)]
 pub enum Decoded<'a> {
     /// Valid UTF-8, borrowed.
     Text(&'a str),

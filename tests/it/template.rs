@@ -177,7 +177,7 @@ pub(crate) fn options() -> Vec<Value> {
         // Notifications and X-Ray ride with the metrics options (CI time:
         // each set costs a lint and a validate).
         json!({"Metrics": "Off", "AlarmEmail": "ops@example.com"}),
-        json!({"MetricsNamespace": "team-a/tools #1", "Tracing": "Active"}),
+        json!({"MetricsNamespace": "team-a/tools #1", "Tracing": "Active", "ApiRouteMetrics": "On"}),
         json!({"FunctionUrlAuthType": "AWS_IAM"}),
         json!({"BigDictionaryLayer": "create"}),
         json!({"BigDictionaryLayer": "create", "DefaultDictionary": "big", "LayerShareAccountIds": "111111111111"}),
@@ -188,6 +188,7 @@ pub(crate) fn options() -> Vec<Value> {
         "JwtIssuer": "https://issuer.example.com", "JwtAudience": "a", "JwtScopes": "s",
         "FunctionUrlAuthType": "AWS_IAM", "ThrottlingRateLimit": "100", "ThrottlingBurstLimit": "200",
         "Metrics": "Off", "MetricsNamespace": "tools", "AlarmEmail": "ops+toolbox@example.com", "Tracing": "Active",
+        "ApiRouteMetrics": "On",
         "UserDictLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-userdict:3",
         "JiebaLayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba:7",
         "BigDictionaryLayer": "arn:aws:lambda:us-east-1:123456789012:layer:toolbox-jieba-big:2"});
@@ -707,7 +708,10 @@ fn throttling_jwt_and_function_urls_reach_the_deployed_resources_as_the_paramete
 
     // Default: throttled at 10/s with a burst of 20 per route, open, no URLs.
     let default = transformed(json!({}));
-    assert_eq!(stage(&default)["DefaultRouteSettings"], json!({"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}));
+    assert_eq!(
+        stage(&default)["DefaultRouteSettings"],
+        json!({"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20, "DetailedMetricsEnabled": false})
+    );
     let routes = operations(&default);
     assert_eq!(routes.len(), 2 * functions.len(), "{routes:?}");
     assert!(routes.iter().all(|(_, op)| op.get("security").is_none()), "{routes:?}");
@@ -718,8 +722,12 @@ fn throttling_jwt_and_function_urls_reach_the_deployed_resources_as_the_paramete
     }
 
     // Throttling as given.
-    let slow = transformed(json!({"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 3}));
-    assert_eq!(stage(&slow)["DefaultRouteSettings"], json!({"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 3}));
+    // Throttling as given; ApiRouteMetrics turns the detailed (per-route) metrics on.
+    let slow = transformed(json!({"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 3, "ApiRouteMetrics": "On"}));
+    assert_eq!(
+        stage(&slow)["DefaultRouteSettings"],
+        json!({"ThrottlingRateLimit": 2, "ThrottlingBurstLimit": 3, "DetailedMetricsEnabled": true})
+    );
 
     // A JWT issuer: every route needs a token from it, with one of the scopes.
     let jwt = transformed(json!({
@@ -903,6 +911,19 @@ fn the_dashboard_graphs_the_api_every_function_and_every_metric_the_functions_em
         expected.sort();
         assert_eq!(listed, expected, "{name}: every function, once");
     }
+
+    // ApiRouteMetrics=On: API Gateway's own metrics by route too, for this API.
+    let by_route = dashboard_metrics(&dashboard_body(&t, &[("ApiRouteMetrics", "On")]));
+    let routed: std::collections::BTreeSet<String> = by_route
+        .iter()
+        .filter(|(n, _, how)| n == "AWS/ApiGateway" && how.starts_with("search"))
+        .map(|(_, name, how)| {
+            assert!(how.contains("ApiId=\"<ToolboxApi>\""), "{name}: {how}");
+            name.clone()
+        })
+        .collect();
+    assert_eq!(routed, ["4xx", "5xx", "Count", "Latency"].map(String::from).into());
+    assert_eq!(by_route.len(), metrics.len() + 5, "requests, 4xx, 5xx, p50, p99 by route");
 
     // Metrics off: no EMF graphs, the rest unchanged.
     let off = dashboard_metrics(&dashboard_body(&t, &[("Metrics", "Off")]));

@@ -7,6 +7,8 @@
 //! Needs `scripts/build-layer` (both dictionaries) and `scripts/news-corpus`;
 //! `scripts/test` runs them first.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -14,31 +16,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn target() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target directory").to_path_buf()
-}
-
-fn existing(path: PathBuf, how: &str) -> PathBuf {
-    assert!(path.exists(), "{} is missing: run {how} (scripts/test does)", path.display());
-    path
-}
+use common::{first_difference, repo, scratch};
 
 fn layers() -> [PathBuf; 2] {
-    [
-        existing(target().join("layer/opt"), "scripts/build-layer"),
-        existing(target().join("layer-big/opt"), "scripts/build-layer --dictionary big"),
-    ]
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("jieba-api-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    [common::layer(), common::big_layer()]
 }
 
 /// toolbox-local and the segment function, built once in this test's
@@ -139,29 +120,13 @@ fn jieba(args: &[&str], stdin: Option<&[u8]>) -> Output {
     output
 }
 
-fn first_difference(api: &[u8], here: &[u8]) -> String {
-    let (a, b): (Vec<&[u8]>, Vec<&[u8]>) =
-        (api.split(|&b| b == b'\n').collect(), here.split(|&b| b == b'\n').collect());
-    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        if x != y {
-            return format!(
-                "line {}:\n  api:  {}\n  here: {}",
-                i + 1,
-                String::from_utf8_lossy(x),
-                String::from_utf8_lossy(y)
-            );
-        }
-    }
-    format!("the API's output has {} lines, here {}", a.len(), b.len())
-}
-
 /// `--api` with `api_args` and local mode give the same bytes and status.
 fn assert_same_as_here(what: &str, args: &[&str], api_args: &[&str], stdin: Option<&[u8]>) -> Output {
     let here = jieba(args, stdin);
     let api = jieba(&[api_args, args].concat(), stdin);
     assert!(here.status.success(), "{what}: here: {}", String::from_utf8_lossy(&here.stderr));
     assert!(api.status.success(), "{what}: --api: {}", String::from_utf8_lossy(&api.stderr));
-    assert!(api.stdout == here.stdout, "{what}: {}", first_difference(&api.stdout, &here.stdout));
+    assert!(api.stdout == here.stdout, "{what}: {}", first_difference(["the API", "here"], &api.stdout, &here.stdout));
     api
 }
 
@@ -171,18 +136,19 @@ fn assert_same_as_here(what: &str, args: &[&str], api_args: &[&str], stdin: Opti
 #[test]
 fn the_api_writes_what_segmenting_here_writes_through_throttling() {
     let served = Served::start(&["ThrottlingRateLimit=50", "ThrottlingBurstLimit=4"]);
-    let news = existing(target().join("corpus/news.txt"), "scripts/news-corpus");
-    let reviews = repo().join("tests/corpus/reviews.txt");
+    let news = common::news();
+    let reviews = common::reviews();
     let api = ["--api", served.url.as_str(), "--concurrency", "12", "--batch", "40"];
-    let options: [&[&str]; 8] =
-        [&[], &["-n"], &["-a"], &["-p"], &["-p", "-n", "-a"], &["-d", "|"], &["-d", "-p", "/"], &["-D", "big"]];
+    // Each of the API's parameters at least once (mode, hmm, pos, dictionary)
+    // and the delimiters, which are ours.
+    let options: [&[&str]; 5] =
+        [&[], &["-a", "-n"], &["-p", "-n", "-a"], &["-d", "-p", "/"], &["-D", "big", "-d", "|"]];
     for option in options {
         let args = [option, &[reviews.to_str().unwrap()]].concat();
         assert_same_as_here(&format!("reviews {option:?}"), &args, &api, None);
     }
     let news_lines = std::fs::read(&news).unwrap().split(|&b| b == b'\n').count();
     assert!(news_lines >= 1000, "{news_lines} lines of news");
-    assert_same_as_here("news", &[news.to_str().unwrap()], &api, None);
     assert_same_as_here("news, tags", &["-p", news.to_str().unwrap()], &api, None);
     assert!(served.log().contains("throttled"), "no request was throttled:\n{}", served.log());
 }
@@ -241,7 +207,7 @@ fn an_over_long_line_stops_the_run_after_the_lines_before_it() {
 #[test]
 fn a_function_killed_mid_run_costs_retries_not_lines() {
     let served = Served::start(&[]);
-    let news = std::fs::read(existing(target().join("corpus/news.txt"), "scripts/news-corpus")).unwrap();
+    let news = std::fs::read(common::news()).unwrap();
     let input = news;
     let runner = served.child.id();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -249,8 +215,11 @@ fn a_function_killed_mid_run_costs_retries_not_lines() {
     let killer = {
         let (stop, killed) = (Arc::clone(&stop), Arc::clone(&killed));
         std::thread::spawn(move || {
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(150));
+            // Five kills, a quarter second apart, once the run is under way.
+            while !stop.load(std::sync::atomic::Ordering::Relaxed)
+                && killed.load(std::sync::atomic::Ordering::Relaxed) < 5
+            {
+                std::thread::sleep(Duration::from_millis(250));
                 for pid in segment_instances(runner) {
                     // SAFETY: kill(2) on a process of this test's runner.
                     unsafe { libc::kill(pid as i32, libc::SIGKILL) };
@@ -265,7 +234,7 @@ fn a_function_killed_mid_run_costs_retries_not_lines() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     killer.join().unwrap();
     assert!(through.status.success(), "{}", String::from_utf8_lossy(&through.stderr));
-    assert!(through.stdout == here.stdout, "{}", first_difference(&through.stdout, &here.stdout));
+    assert!(through.stdout == here.stdout, "{}", first_difference(["the API", "here"], &through.stdout, &here.stdout));
     assert!(killed.load(std::sync::atomic::Ordering::Relaxed) >= 2, "no instance was killed mid-run");
 }
 
@@ -315,7 +284,7 @@ fn a_hundred_thousand_lines_arrive_whole_and_in_order() {
 #[test]
 fn resume_finishes_the_output_a_stopped_run_left() {
     let served = Served::start(&[]);
-    let reviews = repo().join("tests/corpus/reviews.txt");
+    let reviews = common::reviews();
     let whole = jieba(&[reviews.to_str().unwrap()], None).stdout;
     let dir = scratch("resume");
     let output = dir.join("out.txt");
@@ -326,7 +295,7 @@ fn resume_finishes_the_output_a_stopped_run_left() {
     assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
     assert!(resumed.stdout.is_empty());
     let finished = std::fs::read(&output).unwrap();
-    assert!(finished == whole, "{}", first_difference(&finished, &whole));
+    assert!(finished == whole, "{}", first_difference(["resumed", "whole"], &finished, &whole));
     // Done already: nothing more to do. More lines than the input: refused.
     assert!(jieba(&["--api", &served.url, "--resume", output.to_str().unwrap(), reviews.to_str().unwrap()], None)
         .status

@@ -6,45 +6,13 @@
 //! Needs `scripts/build-layer` (both dictionaries) and `scripts/news-corpus`;
 //! `scripts/test` runs them first.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn target() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target directory").to_path_buf()
-}
-
-fn existing(path: PathBuf, how: &str) -> PathBuf {
-    assert!(path.exists(), "{} is missing: run {how} (scripts/test does)", path.display());
-    path
-}
-
-fn layer() -> PathBuf {
-    existing(target().join("layer/opt"), "scripts/build-layer")
-}
-
-fn big_layer() -> PathBuf {
-    existing(target().join("layer-big/opt"), "scripts/build-layer --dictionary big")
-}
-
-fn news() -> PathBuf {
-    existing(target().join("corpus/news.txt"), "scripts/news-corpus")
-}
-
-fn reviews() -> PathBuf {
-    repo().join("tests/corpus/reviews.txt")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("jieba-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{big_layer, existing, first_difference, layer, news, repo, reviews, scratch};
 
 /// Runs `cmd` with `stdin` fed from a thread (so a large input cannot
 /// deadlock against a full stdout pipe).
@@ -87,23 +55,6 @@ fn jieba(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
     python(&[["-m", "jieba"].as_slice(), args].concat(), stdin)
 }
 
-/// The first line where two outputs differ, for a failure message.
-fn first_difference(ours: &[u8], theirs: &[u8]) -> String {
-    let (a, b): (Vec<&[u8]>, Vec<&[u8]>) =
-        (ours.split(|&b| b == b'\n').collect(), theirs.split(|&b| b == b'\n').collect());
-    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        if x != y {
-            return format!(
-                "line {}:\n  ours:   {}\n  python: {}",
-                i + 1,
-                String::from_utf8_lossy(x),
-                String::from_utf8_lossy(y)
-            );
-        }
-    }
-    format!("ours has {} lines, python {}", a.len(), b.len())
-}
-
 fn assert_same(what: &str, ours: &Output, theirs: &Output) {
     assert_eq!(
         ours.status.code(),
@@ -112,7 +63,11 @@ fn assert_same(what: &str, ours: &Output, theirs: &Output) {
         String::from_utf8_lossy(&ours.stderr),
         String::from_utf8_lossy(&theirs.stderr)
     );
-    assert!(ours.stdout == theirs.stdout, "{what}: {}", first_difference(&ours.stdout, &theirs.stdout));
+    assert!(
+        ours.stdout == theirs.stdout,
+        "{what}: {}",
+        first_difference(["ours", "python"], &ours.stdout, &theirs.stdout)
+    );
 }
 
 /// The same arguments (plus `-q`) to both, on `file`; returns the line count.

@@ -23,6 +23,17 @@ pub static METRICS: Registry = Registry::new();
 /// How often a function's malformed records are warned about at most.
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
+/// Rows of EMF sums at most: a record's `Route` is whatever the function
+/// printed, so past this many, new routes count in one `(other routes)` row
+/// of their function. The template's own routes are far fewer.
+const MAX_EMF_ROWS: usize = 256;
+/// Metrics a row keeps at most (a directive names up to 100; records may
+/// name different ones); later names are not added.
+const MAX_ROW_METRICS: usize = 100;
+
+/// The route of the row new routes share past [`MAX_EMF_ROWS`].
+pub const OTHER_ROUTES: &str = "(other routes)";
+
 pub struct Registry {
     state: Mutex<State>,
 }
@@ -78,15 +89,21 @@ pub struct Reading {
     pub name: String,
     pub unit: Option<String>,
     pub sum: f64,
-    pub values: Quantiles,
+    pub count: u64,
+    /// A duration's values, for its quantiles (other metrics keep none).
+    pub durations: Option<Quantiles>,
 }
 
 impl Reading {
     /// A duration (Seconds, Milliseconds, Microseconds): shown by its
     /// quantiles, since a sum of durations tells nothing.
     pub fn is_time(&self) -> bool {
-        matches!(self.unit.as_deref(), Some("Seconds" | "Milliseconds" | "Microseconds"))
+        self.durations.is_some()
     }
+}
+
+fn is_time_unit(unit: Option<&str>) -> bool {
+    matches!(unit, Some("Seconds" | "Milliseconds" | "Microseconds"))
 }
 
 /// A copy of everything, for one table or one scrape.
@@ -132,27 +149,32 @@ impl Registry {
         let mut state = self.state();
         match read {
             Ok(record) => {
-                let route = record.route.clone().unwrap_or_else(|| "-".to_owned());
-                let row = state.emf.entry((function.to_owned(), route)).or_default();
+                let mut key = (function.to_owned(), record.route.clone().unwrap_or_else(|| "-".to_owned()));
+                if state.emf.len() >= MAX_EMF_ROWS && !state.emf.contains_key(&key) {
+                    key.1 = OTHER_ROUTES.to_owned();
+                }
+                let row = state.emf.entry(key).or_default();
                 row.namespace = record.namespace;
                 row.records += 1;
                 for metric in record.metrics {
                     let at = match row.metrics.iter().position(|r| r.name == metric.name) {
                         Some(at) => at,
+                        None if row.metrics.len() >= MAX_ROW_METRICS => continue,
                         None => {
-                            let reading = Reading {
-                                name: metric.name,
-                                unit: metric.unit,
-                                sum: 0.0,
-                                values: Quantiles::default(),
-                            };
+                            let durations = is_time_unit(metric.unit.as_deref()).then(Quantiles::default);
+                            let reading =
+                                Reading { name: metric.name, unit: metric.unit, sum: 0.0, count: 0, durations };
                             row.metrics.push(reading);
                             row.metrics.len() - 1
                         }
                     };
+                    let reading = &mut row.metrics[at];
                     for value in metric.values {
-                        row.metrics[at].sum += value;
-                        row.metrics[at].values.record(value);
+                        reading.sum += value;
+                        reading.count += 1;
+                        if let Some(durations) = &mut reading.durations {
+                            durations.record(value);
+                        }
                     }
                 }
             }
@@ -227,5 +249,28 @@ mod tests {
         assert_eq!(sums, [("Requests", 3.0), ("Words", 12.0), ("Duration", 4.5)]);
         assert!(reported.metrics[2].is_time() && !reported.metrics[1].is_time());
         assert_eq!(seen.malformed.get("segment"), Some(&2));
+    }
+
+    /// Routes and metric names come from what a function prints: memory
+    /// stays bounded whatever it prints.
+    #[test]
+    fn a_function_printing_endless_routes_and_names_costs_bounded_rows() {
+        let metrics = Registry::new();
+        for i in 0..MAX_EMF_ROWS + 50 {
+            metrics.log_line("wild", &record(&format!("GET /r{i}"), 1, 1.0));
+        }
+        let seen = metrics.snapshot();
+        assert_eq!(seen.emf.len(), MAX_EMF_ROWS + 1);
+        assert_eq!(seen.emf[&("wild".to_owned(), OTHER_ROUTES.to_owned())].records, 50);
+        for i in 0..MAX_ROW_METRICS + 10 {
+            let line = serde_json::json!({
+                "_aws": {"Timestamp": 1u64, "CloudWatchMetrics": [{"Namespace": "ns", "Dimensions": [["Route"]],
+                    "Metrics": [{"Name": format!("m{i}")}]}]},
+                "Route": "GET /r0", format!("m{i}"): 1
+            });
+            metrics.log_line("wild", &line.to_string());
+        }
+        let row = &metrics.snapshot().emf[&("wild".to_owned(), "GET /r0".to_owned())];
+        assert_eq!(row.metrics.len(), MAX_ROW_METRICS);
     }
 }

@@ -54,7 +54,7 @@ pub fn render(seen: &Snapshot) -> String {
     family(&mut out, latency, "summary", "From the request read to the answer, as API Gateway's Latency.");
     for ((function, route), r) in &seen.requests {
         let labels = [("function", function.as_str()), ("route", route.as_str())];
-        summary(&mut out, latency, &labels, |q| r.latency.quantile(q), r.latency.sum_ms(), r.latency.count());
+        summary(&mut out, latency, &labels, true, |q| r.latency.quantile(q), r.latency.sum_ms(), r.latency.count());
     }
     family(&mut out, "toolbox_local_emf_records_total", "counter", "EMF records the functions printed, by route.");
     for ((function, route), reported) in &seen.emf {
@@ -67,7 +67,7 @@ pub fn render(seen: &Snapshot) -> String {
         &mut out,
         emf,
         "summary",
-        "The values of each metric the functions' EMF records name (its sum: the CloudWatch Sum).",
+        "Each metric the functions' EMF records name: its sum (CloudWatch's Sum), count, and for durations p50 and p99.",
     );
     for ((function, route), reported) in &seen.emf {
         for reading in &reported.metrics {
@@ -79,7 +79,9 @@ pub fn render(seen: &Snapshot) -> String {
                 ("metric", reading.name.as_str()),
                 ("unit", unit),
             ];
-            summary(&mut out, emf, &labels, |q| reading.values.quantile(q), reading.sum, reading.values.count());
+            // Quantiles of durations only (what would p99 of a count mean).
+            let quantile = |q| reading.durations.as_ref().and_then(|d| d.quantile(q));
+            summary(&mut out, emf, &labels, reading.durations.is_some(), quantile, reading.sum, reading.count);
         }
     }
     family(
@@ -99,15 +101,18 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
+/// A summary's samples: p50 and p99 when `quantiles`, then sum and count.
 fn summary(
     out: &mut String,
     name: &str,
     labels: &[(&str, &str)],
+    quantiles: bool,
     quantile: impl Fn(f64) -> Option<f64>,
     sum: f64,
     count: u64,
 ) {
-    for (q, label) in [(0.5, "0.5"), (0.99, "0.99")] {
+    let wanted: &[(f64, &str)] = if quantiles { &[(0.5, "0.5"), (0.99, "0.99")] } else { &[] };
+    for &(q, label) in wanted {
         let mut with_q = labels.to_vec();
         with_q.push(("quantile", label));
         sample(out, name, &with_q, quantile(q).unwrap_or(f64::NAN));

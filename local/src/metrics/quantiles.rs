@@ -69,11 +69,15 @@ impl Quantiles {
     }
 }
 
+/// The largest duration told apart, in milliseconds (a day): longer ones
+/// share the top bucket, so a histogram has at most about 2,500 buckets.
+const CEILING_MS: f64 = 86_400_000.0;
+
 fn bucket(ms: f64) -> u32 {
     if ms <= FLOOR_MS {
         0
     } else {
-        ((ms / FLOOR_MS).ln() / GROWTH.ln()).ceil() as u32
+        ((ms.min(CEILING_MS) / FLOOR_MS).ln() / GROWTH.ln()).ceil() as u32
     }
 }
 

@@ -70,10 +70,9 @@ fn cells(names: &[&str]) -> Vec<String> {
 }
 
 fn cell(reading: &Reading) -> String {
-    if reading.is_time() {
-        format!("{}/{}", ms(reading.values.quantile(0.5)), ms(reading.values.quantile(0.99)))
-    } else {
-        number(reading.sum)
+    match &reading.durations {
+        Some(durations) => format!("{}/{}", ms(durations.quantile(0.5)), ms(durations.quantile(0.99))),
+        None => number(reading.sum),
     }
 }
 

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::args::{Api, Options};
 use crate::input::Newlines;
 use crate::parallel::{Answer, Chunk};
+use crate::segmenter;
 use crate::text::{self, Decoded};
 use crate::Failure;
 
@@ -181,23 +182,10 @@ impl<'a> Client<'a> {
         match self.pos {
             Some(pos_delimiter) => {
                 let tags = result.tags.ok_or("an answer without tags to pos=true")?;
-                for (i, tagged) in tags.iter().enumerate() {
-                    if i > 0 {
-                        out.extend_from_slice(self.delimiter);
-                    }
-                    text::write_word(out, &tagged.word, escaped);
-                    out.extend_from_slice(pos_delimiter);
-                    out.extend_from_slice(tagged.tag.as_bytes());
-                }
+                let pairs = tags.iter().map(|t| (t.word.as_str(), t.tag.as_str()));
+                segmenter::join_tagged(out, pairs, self.delimiter, pos_delimiter, escaped);
             }
-            None => {
-                for (i, word) in result.words.iter().enumerate() {
-                    if i > 0 {
-                        out.extend_from_slice(self.delimiter);
-                    }
-                    text::write_word(out, word, escaped);
-                }
-            }
+            None => segmenter::join_words(out, result.words.iter().map(String::as_str), self.delimiter, escaped),
         }
         out.push(b'\n');
         Ok(())
@@ -341,15 +329,14 @@ pub fn backoff(attempt: u32, retry_after: Option<Duration>, jitter: f64) -> Dura
 impl Answer for Client<'_> {
     fn answer(&self, chunk: &Chunk, out: &mut Vec<u8>) -> (u64, Option<Failure>) {
         // Decoded as here: a file's line must be UTF-8, stdin's bytes pass.
-        let mut texts = Vec::with_capacity(chunk.len());
+        let (mut texts, mut line_bytes) = (Vec::with_capacity(chunk.len()), Vec::with_capacity(chunk.len()));
         let mut failure = None;
         for (number, line) in chunk.lines() {
-            let decoded = match self.newlines {
-                Newlines::Universal => text::strict(line).map(Decoded::Text),
-                Newlines::LineFeed => text::escaped(line),
-            };
-            match decoded {
-                Ok(decoded) => texts.push((line.len(), decoded)),
+            match text::decode(line, self.newlines) {
+                Ok(decoded) => {
+                    texts.push(decoded);
+                    line_bytes.push(line.len() as u64 + 1);
+                }
                 Err(error) => {
                     failure = Some(crate::decode_failure(self.name, number, error));
                     break;
@@ -363,16 +350,15 @@ impl Answer for Client<'_> {
             let mut bytes = 0;
             while end < texts.len()
                 && end - start < self.api.batch
-                && (end == start || bytes + texts[end].1.as_str().len() <= MAX_TEXT_BYTES)
+                && (end == start || bytes + texts[end].as_str().len() <= MAX_TEXT_BYTES)
             {
-                bytes += texts[end].1.as_str().len();
+                bytes += texts[end].as_str().len();
                 end += 1;
             }
-            let batch: Vec<Decoded<'_>> = texts[start..end].iter().map(|(_, d)| d.clone()).collect();
-            if let Err(stop) = self.batch(&batch, chunk.first_line + start, out) {
+            if let Err(stop) = self.batch(&texts[start..end], chunk.first_line + start, out) {
                 return (input, Some(stop));
             }
-            input += texts[start..end].iter().map(|(len, _)| *len as u64 + 1).sum::<u64>();
+            input += line_bytes[start..end].iter().sum::<u64>();
             start = end;
         }
         (input, failure)

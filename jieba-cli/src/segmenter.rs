@@ -4,7 +4,7 @@ use toolbox_layer::{Lexicon, Mode};
 
 use crate::args::Options;
 use crate::input::Newlines;
-use crate::text::{self, DecodeError, Decoded};
+use crate::text::{self, DecodeError};
 
 /// The words of a line joined as the options say, shared by every worker.
 pub struct Segmenter<'a> {
@@ -31,32 +31,49 @@ impl<'a> Segmenter<'a> {
     /// Appends `line`'s answer and its `\n` to `answer`. A file's line must
     /// be UTF-8; stdin's bytes that are not come back as they were.
     pub fn line(&self, line: &[u8], answer: &mut Vec<u8>) -> Result<(), DecodeError> {
-        let decoded = match self.newlines {
-            Newlines::Universal => text::strict(line).map(Decoded::Text),
-            Newlines::LineFeed => text::escaped(line),
-        }?;
+        let decoded = text::decode(line, self.newlines)?;
         let (text, escaped) = (decoded.as_str(), decoded.escaped());
         match self.pos {
             Some(pos_delimiter) => {
-                for (i, tagged) in self.lexicon.posseg(text, self.hmm).iter().enumerate() {
-                    if i > 0 {
-                        answer.extend_from_slice(self.delimiter);
-                    }
-                    text::write_word(answer, tagged.word, escaped);
-                    answer.extend_from_slice(pos_delimiter);
-                    answer.extend_from_slice(tagged.tag.as_bytes());
-                }
+                let tagged = self.lexicon.posseg(text, self.hmm);
+                join_tagged(answer, tagged.iter().map(|t| (t.word, t.tag)), self.delimiter, pos_delimiter, escaped);
             }
             None => {
-                for (i, token) in self.lexicon.cut(text, self.mode, self.hmm).iter().enumerate() {
-                    if i > 0 {
-                        answer.extend_from_slice(self.delimiter);
-                    }
-                    text::write_word(answer, &token.word, escaped);
-                }
+                let tokens = self.lexicon.cut(text, self.mode, self.hmm);
+                join_words(answer, tokens.iter().map(|t| &*t.word), self.delimiter, escaped);
             }
         }
         answer.push(b'\n');
         Ok(())
+    }
+}
+
+/// Appends `words` joined by `delimiter`, as `python -m jieba` prints a
+/// line (each stand-in back to its byte when the line was `escaped`).
+pub fn join_words<'w>(out: &mut Vec<u8>, words: impl Iterator<Item = &'w str>, delimiter: &[u8], escaped: bool) {
+    for (i, word) in words.enumerate() {
+        if i > 0 {
+            out.extend_from_slice(delimiter);
+        }
+        text::write_word(out, word, escaped);
+    }
+}
+
+/// Appends `(word, tag)` pairs as `-p` prints them: `word{pos_delimiter}tag`
+/// joined by `delimiter`.
+pub fn join_tagged<'w>(
+    out: &mut Vec<u8>,
+    tagged: impl Iterator<Item = (&'w str, &'w str)>,
+    delimiter: &[u8],
+    pos_delimiter: &[u8],
+    escaped: bool,
+) {
+    for (i, (word, tag)) in tagged.enumerate() {
+        if i > 0 {
+            out.extend_from_slice(delimiter);
+        }
+        text::write_word(out, word, escaped);
+        out.extend_from_slice(pos_delimiter);
+        out.extend_from_slice(tag.as_bytes());
     }
 }

@@ -13,11 +13,12 @@
 //! jieba cuts the surrogate. A line that holds a real character from that
 //! range as well as bytes to escape would be ambiguous and is refused.
 
+use crate::input::Newlines;
+
 /// The stand-ins: U+10FF80 ..= U+10FFFF for the bytes 0x80 ..= 0xFF.
 const STAND_IN_BASE: u32 = 0x10FF80;
 
 /// How a line's bytes became text.
-#[derive(Clone, Debug)]
 pub enum Decoded<'a> {
     /// Valid UTF-8, borrowed.
     Text(&'a str),
@@ -45,6 +46,15 @@ pub enum DecodeError {
     Invalid { offset: usize, byte: u8 },
     /// Bytes to escape beside a real character of the stand-in range.
     Ambiguous,
+}
+
+/// A line as Python decodes it where it came from: a file's strictly
+/// (`open(name, 'r')`), stdin's with `surrogateescape`.
+pub fn decode(line: &[u8], newlines: Newlines) -> Result<Decoded<'_>, DecodeError> {
+    match newlines {
+        Newlines::Universal => strict(line).map(Decoded::Text),
+        Newlines::LineFeed => escaped(line),
+    }
 }
 
 /// `bytes` as Python's strict UTF-8 decoder reads them.

@@ -76,7 +76,11 @@ pub struct Record {
 /// CloudWatch would reject, `why` saying what is wrong.
 pub fn read(line: &str) -> Option<Result<Record, String>> {
     let line = line.trim_end_matches(['\r', '\n']);
-    let looks_like_one = line.trim_start().starts_with('{') && line.contains("\"_aws\"");
+    // Only a JSON object can be a record: most lines are not worth a parse.
+    if !line.trim_start().starts_with('{') {
+        return None;
+    }
+    let looks_like_one = line.contains("\"_aws\"");
     let root = match serde_json::from_str::<Value>(line) {
         Ok(Value::Object(root)) if root.contains_key("_aws") => root,
         Ok(_) => return None,

@@ -69,10 +69,9 @@ pub(crate) struct Scratch {
     /// Full mode: the ends of the words starting at a character.
     pub ends: Vec<usize>,
     /// Tagging-HMM Viterbi: scores, back-pointers (one per state and
-    /// character), emissions of the current character, the best path.
+    /// character), the best path.
     pub pos_scores: Vec<f64>,
     pub pos_back: Vec<u8>,
-    pub pos_emit: Vec<f64>,
     pub pos_path: Vec<u8>,
 }
 

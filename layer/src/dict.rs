@@ -21,7 +21,8 @@ pub(crate) struct Dict<'a> {
     log_freqs: &'a [f64],
     freqs: &'a [u64],
     tag_offsets: &'a [u32],
-    tag_bytes: &'a [u8],
+    /// The tag names, back to back (the load checked them as UTF-8, whole).
+    tag_text: &'a str,
     hmm_params: &'a [f64],
     emit_index: &'a [u16],
     emit_rows: &'a [f64],
@@ -45,6 +46,7 @@ pub(crate) struct PosTables<'a> {
     pub start: &'a [f64],
     pub trans: &'a [f64],
     pub next: &'a [u64],
+    pub prev: &'a [u64],
     char_index: &'a [u32],
     rows: &'a [[u32; 2]],
     pub entry_states: &'a [u16],
@@ -73,11 +75,9 @@ impl PosTables<'_> {
         self.next.get(state * POS_MASK_WORDS..(state + 1) * POS_MASK_WORDS).unwrap_or(&[0; POS_MASK_WORDS])
     }
 
-    /// `trans_p[from]` as a row over every state (`-inf`: no transition).
-    #[inline(always)]
-    pub fn trans_row(&self, from: usize) -> &[f64] {
-        let count = self.count();
-        self.trans.get(from * count..(from + 1) * count).unwrap_or_default()
+    /// The bit set of states with a transition to `state`.
+    pub fn prev(&self, state: usize) -> &[u64] {
+        self.prev.get(state * POS_MASK_WORDS..(state + 1) * POS_MASK_WORDS).unwrap_or(&[0; POS_MASK_WORDS])
     }
 }
 
@@ -91,7 +91,8 @@ impl<'a> Dict<'a> {
             log_freqs: cast(section(format::LOG_FREQS)),
             freqs: cast(section(format::FREQS)),
             tag_offsets: cast(section(format::TAG_OFFSETS)),
-            tag_bytes: section(format::TAG_BYTES),
+            // A few hundred bytes: checked here once per lexicon, not once per tagged word.
+            tag_text: std::str::from_utf8(section(format::TAG_BYTES)).unwrap_or_default(),
             hmm_params: cast(section(format::HMM_PARAMS)),
             emit_index: cast(section(format::EMIT_INDEX)),
             emit_rows: cast(section(format::EMIT_ROWS)),
@@ -100,6 +101,7 @@ impl<'a> Dict<'a> {
                 start: cast(section(format::POS_START)),
                 trans: cast(section(format::POS_TRANS)),
                 next: cast(section(format::POS_NEXT)),
+                prev: cast(section(format::POS_PREV)),
                 char_index: cast(section(format::POS_CHAR_INDEX)),
                 rows: cast(section(format::POS_ROWS)),
                 entry_states: cast(section(format::POS_ENTRY_STATES)),
@@ -252,7 +254,7 @@ impl<'a> Dict<'a> {
         let name = (|| {
             let start = *self.tag_offsets.get(tag)? as usize;
             let end = *self.tag_offsets.get(tag + 1)? as usize;
-            std::str::from_utf8(self.tag_bytes.get(start..end)?).ok()
+            self.tag_text.get(start..end)
         })();
         name.unwrap_or("x")
     }

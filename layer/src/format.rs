@@ -23,7 +23,7 @@
 //! | 56 | 4 | words |
 //! | 60 | 4 | trie slots |
 //! | 64 | 16 × [`SECTIONS`] | section table: offset, length (bytes) |
-//! | 448 | 4 | crc32 of bytes 0..448 |
+//! | 464 | 4 | crc32 of bytes 0..464 |
 //!
 //! Sections, the small ones a cold start reads first, the trie last:
 //! - `BMP_CODES`: `u16` code of every BMP character (0: in no word).
@@ -50,6 +50,9 @@
 //!   where jieba has no transition.
 //! - `POS_NEXT`: per state, [`POS_MASK_WORDS`] `u64`: the bit set of states it
 //!   has a transition to (empty: the state ends every path through it).
+//! - `POS_PREV`: per state, [`POS_MASK_WORDS`] `u64`: the bit set of states
+//!   with a transition to it (`POS_NEXT` transposed), so that the Viterbi
+//!   step scores each candidate state over its own predecessors.
 //! - `POS_CHAR_INDEX`: `u32` per character of U+4E00..=U+9FD5: its row in
 //!   `POS_ROWS`, `NONE` if the tagging HMM has no data for it.
 //! - `POS_ROWS`: `[u32; 2]` per row: the range of its entries.
@@ -83,9 +86,9 @@ compile_error!("the compiled dictionary is little-endian and mapped as is");
 /// The file's first bytes.
 pub const MAGIC: [u8; 8] = *b"TBXJIEBA";
 /// Version of the compiled dictionary's layout; bump on any change.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 /// Number of sections in the table.
-pub const SECTIONS: usize = 24;
+pub const SECTIONS: usize = 25;
 const HEADER_CRC_AT: usize = 64 + 16 * SECTIONS;
 /// Bytes before the first section.
 pub const HEADER_LEN: usize = HEADER_CRC_AT + 8;
@@ -102,18 +105,19 @@ pub(crate) const POS_STATES: usize = 8;
 pub(crate) const POS_START: usize = 9;
 pub(crate) const POS_TRANS: usize = 10;
 pub(crate) const POS_NEXT: usize = 11;
-pub(crate) const POS_CHAR_INDEX: usize = 12;
-pub(crate) const POS_ROWS: usize = 13;
-pub(crate) const POS_ENTRY_STATES: usize = 14;
-pub(crate) const POS_ENTRY_EMITS: usize = 15;
-pub(crate) const IDF_OFFSETS: usize = 16;
-pub(crate) const IDF_BYTES: usize = 17;
-pub(crate) const IDF_VALUES: usize = 18;
-pub(crate) const IDF_MEDIAN: usize = 19;
-pub(crate) const FREQS: usize = 20;
-pub(crate) const IDF_DISTINCT: usize = 21;
-pub(crate) const IDF_CODES: usize = 22;
-pub(crate) const SLOTS: usize = 23;
+pub(crate) const POS_PREV: usize = 12;
+pub(crate) const POS_CHAR_INDEX: usize = 13;
+pub(crate) const POS_ROWS: usize = 14;
+pub(crate) const POS_ENTRY_STATES: usize = 15;
+pub(crate) const POS_ENTRY_EMITS: usize = 16;
+pub(crate) const IDF_OFFSETS: usize = 17;
+pub(crate) const IDF_BYTES: usize = 18;
+pub(crate) const IDF_VALUES: usize = 19;
+pub(crate) const IDF_MEDIAN: usize = 20;
+pub(crate) const FREQS: usize = 21;
+pub(crate) const IDF_DISTINCT: usize = 22;
+pub(crate) const IDF_CODES: usize = 23;
+pub(crate) const SLOTS: usize = 24;
 
 /// Most tagging-HMM states: a state number fits a byte.
 pub(crate) const MAX_POS_STATES: usize = 256;
@@ -300,6 +304,7 @@ impl Header {
         expect(POS_START, states * 8, "tagging HMM start")?;
         expect(POS_TRANS, states * states * 8, "tagging HMM transition")?;
         expect(POS_NEXT, states * POS_MASK_WORDS * 8, "tagging HMM successor")?;
+        expect(POS_PREV, states * POS_MASK_WORDS * 8, "tagging HMM predecessor")?;
         expect(POS_CHAR_INDEX, EMIT_INDEX_LEN * 4, "tagging HMM character index")?;
         if self.len(POS_ROWS) % 8 != 0 || self.len(POS_ENTRY_STATES) % 2 != 0 {
             return Err("compiled dictionary tagging HMM rows are malformed".into());
@@ -315,17 +320,17 @@ impl Header {
             return Err("compiled dictionary IDF value table is malformed".into());
         }
         // Tag names are a few hundred bytes: check them all now, so that
-        // tagging can hand them out as `&str` without a failure path.
+        // tagging can hand them out as `&str` without a failure path. The
+        // section is UTF-8 as a whole, and each name a slice of it.
         let offsets: &[u32] = cast(&file[self.sections[TAG_OFFSETS].clone()]);
-        let names = &file[self.sections[TAG_BYTES].clone()];
+        let malformed = || "compiled dictionary tag table is malformed".to_string();
+        let names = std::str::from_utf8(&file[self.sections[TAG_BYTES].clone()]).map_err(|_| malformed())?;
         if offsets.is_empty() || self.len(TAG_OFFSETS) % 4 != 0 {
-            return Err("compiled dictionary tag table is malformed".into());
+            return Err(malformed());
         }
         for pair in offsets.windows(2) {
-            let (start, end) = (pair[0] as usize, pair[1] as usize);
-            match names.get(start..end) {
-                Some(name) if std::str::from_utf8(name).is_ok() => {}
-                _ => return Err("compiled dictionary tag table is malformed".into()),
+            if names.get(pair[0] as usize..pair[1] as usize).is_none() {
+                return Err(malformed());
             }
         }
         Ok(())

@@ -57,7 +57,7 @@ pub const BIG_LAYER_NAME: &str = "toolbox-jieba-big";
 
 /// The on-disk format a function built from this crate can read. A layer whose
 /// manifest names another format is refused at init, by name.
-pub const LAYER_FORMAT: u32 = 4;
+pub const LAYER_FORMAT: u32 = 5;
 
 /// The tagging-HMM work one request may spend ([`Tokenizer::posseg_within`]):
 /// about 60 ms of one core (3 ns a unit, measured), so about 0.9 s at

@@ -5,6 +5,7 @@
 //! (position, tag) pairs, instead of the word HMM.
 
 use crate::cut::{is_han, single, single_ascii_alphanumeric, Block, RouteStep, Scratch, Segmenter};
+use crate::dict::PosTables;
 use crate::format::{POS_HAS_EMIT, POS_IN_CHAR_STATES, POS_MASK_WORDS};
 use crate::Tagged;
 
@@ -21,10 +22,75 @@ fn mask_set(mask: &mut Mask, state: usize) {
     mask[state / 64] |= 1 << (state % 64);
 }
 
+/// The states `0..count`, a word at a time.
+fn mask_below(count: usize) -> Mask {
+    let mut mask: Mask = [0; POS_MASK_WORDS];
+    for (w, word) in mask.iter_mut().enumerate() {
+        let bits = count.saturating_sub(w * 64).min(64);
+        *word = if bits == 64 { !0 } else { (1u64 << bits) - 1 };
+    }
+    mask
+}
+
+/// The states of `mask`, in increasing order: a step per state in it, not
+/// per state there could be (testing all 256 bits was most of a tagged
+/// request's instructions).
 fn mask_states(mask: &Mask) -> impl Iterator<Item = usize> + '_ {
-    mask.iter()
-        .enumerate()
-        .flat_map(|(w, &bits)| (0..64).filter(move |b| bits & (1 << b) != 0).map(move |b| w * 64 + b))
+    mask.iter().enumerate().flat_map(|(w, &bits)| {
+        let mut bits = bits;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let b = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                w * 64 + b
+            })
+        })
+    })
+}
+
+/// A character's tagging-HMM data: its emissions, and the states
+/// `char_state_tab` lists for it (`None` if it lists none).
+fn char_data<'t>(pos: &PosTables<'t>, c: char, count: usize) -> (Emissions<'t>, Option<Mask>) {
+    let entries = pos.entries(c);
+    let states = pos.entry_states.get(entries.clone()).unwrap_or_default();
+    let emits = pos.entry_emits.get(entries).unwrap_or_default();
+    let mut listed: Mask = [0; POS_MASK_WORDS];
+    let mut any = false;
+    for &entry in states {
+        let state = (entry & 0xff) as usize;
+        if entry & POS_IN_CHAR_STATES != 0 && state < count {
+            mask_set(&mut listed, state);
+            any = true;
+        }
+    }
+    (Emissions { states, emits, at: 0 }, any.then_some(listed))
+}
+
+/// A character's emission log-probabilities, asked for in increasing state
+/// order: a walk along its entries (sorted by state), where a dense table
+/// of every state would be reset at every character.
+struct Emissions<'t> {
+    states: &'t [u16],
+    emits: &'t [f64],
+    at: usize,
+}
+
+impl Emissions<'_> {
+    /// `emit_p[state].get(c, MIN_FLOAT)`; `state` at least the last one asked.
+    #[inline(always)]
+    fn of(&mut self, state: usize) -> f64 {
+        while let Some(&entry) = self.states.get(self.at) {
+            let listed = (entry & 0xff) as usize;
+            if listed > state {
+                break;
+            }
+            self.at += 1;
+            if listed == state && entry & POS_HAS_EMIT != 0 {
+                return self.emits.get(self.at - 1).copied().unwrap_or(crate::dict::MIN_FLOAT);
+            }
+        }
+        crate::dict::MIN_FLOAT
+    }
 }
 
 impl<'d> Segmenter<'d, '_> {
@@ -198,7 +264,7 @@ impl<'d> Segmenter<'d, '_> {
         }
         let work_left = &mut self.work_left;
         let out_of_work = &mut self.out_of_work;
-        let Scratch { chars, pos_scores, pos_back, pos_emit, pos_path, .. } = &mut *self.scratch;
+        let Scratch { chars, pos_scores, pos_back, pos_path, .. } = &mut *self.scratch;
         let run = chars.get(x..y).unwrap_or_default();
         let len = run.len();
         pos_path.clear();
@@ -206,63 +272,43 @@ impl<'d> Segmenter<'d, '_> {
         if len == 0 || count == 0 {
             return;
         }
-        let mut all: Mask = [0; POS_MASK_WORDS];
-        for state in 0..count {
-            mask_set(&mut all, state);
+        let all = mask_below(count);
+        // Neither table is cleared: a score or a back pointer is read only
+        // for a state written at that character.
+        if pos_back.len() < len * count {
+            pos_back.resize(len * count, 0);
         }
-        pos_back.clear();
-        pos_back.resize(len * count, 0);
-        pos_scores.clear();
-        pos_scores.resize(2 * count, f64::NEG_INFINITY);
-        pos_emit.clear();
-        pos_emit.resize(count, 0.0);
+        if pos_scores.len() < 2 * count {
+            pos_scores.resize(2 * count, f64::NEG_INFINITY);
+        }
 
-        // The character's emissions into `pos_emit`, and the states it lists.
-        let load_char = |c: char, pos_emit: &mut Vec<f64>| -> Option<Mask> {
-            pos_emit.iter_mut().for_each(|e| *e = crate::dict::MIN_FLOAT);
-            let mut listed: Mask = [0; POS_MASK_WORDS];
-            let mut any = false;
-            for i in pos.entries(c) {
-                let entry = pos.entry_states.get(i).copied().unwrap_or(0);
-                let state = (entry & 0xff) as usize;
-                if state >= count {
-                    continue;
-                }
-                if entry & POS_HAS_EMIT != 0 {
-                    pos_emit[state] = pos.entry_emits.get(i).copied().unwrap_or(crate::dict::MIN_FLOAT);
-                }
-                if entry & POS_IN_CHAR_STATES != 0 {
-                    mask_set(&mut listed, state);
-                    any = true;
-                }
-            }
-            any.then_some(listed)
-        };
-
-        let listed = load_char(run[0].1, pos_emit).unwrap_or(all);
-        let mut present = listed;
+        let (first, listed) = char_data(pos, run[0].1, count);
+        let mut present = listed.unwrap_or(all);
         let (mut prev, mut curr) = pos_scores.split_at_mut(count);
+        let mut emissions = first;
         for state in mask_states(&present) {
-            prev[state] = pos.start.get(state).copied().unwrap_or(crate::dict::MIN_FLOAT) + pos_emit[state];
+            prev[state] = pos.start.get(state).copied().unwrap_or(crate::dict::MIN_FLOAT) + emissions.of(state);
         }
-        let mut prev_states: Vec<usize> = Vec::with_capacity(count);
         for t in 1..len {
-            prev_states.clear();
+            // The previous states that lead somewhere, and where they lead.
+            let mut from: Mask = [0; POS_MASK_WORDS];
             let mut expect: Mask = [0; POS_MASK_WORDS];
             for state in mask_states(&present) {
                 let next = pos.next(state);
                 if next.iter().any(|&w| w != 0) {
-                    prev_states.push(state);
+                    mask_set(&mut from, state);
                     for (e, n) in expect.iter_mut().zip(next) {
                         *e |= n;
                     }
                 }
             }
-            if prev_states.is_empty() {
+            if from.iter().all(|&w| w == 0) {
                 // jieba's max() over no states would raise; keep every state.
-                prev_states.extend(mask_states(&present));
+                from = present;
             }
-            let listed = load_char(run[t].1, pos_emit).unwrap_or(all);
+            let last = mask_states(&from).last().unwrap_or(0) as u8;
+            let (mut emissions, listed) = char_data(pos, run[t].1, count);
+            let listed = listed.unwrap_or(all);
             let mut obs: Mask = [0; POS_MASK_WORDS];
             for w in 0..POS_MASK_WORDS {
                 obs[w] = listed[w] & expect[w];
@@ -270,44 +316,38 @@ impl<'d> Segmenter<'d, '_> {
             if obs.iter().all(|&w| w == 0) {
                 obs = if expect.iter().any(|&w| w != 0) { expect } else { all };
             }
-            // Scatter each previous state's score to the candidates it has a
-            // transition to, previous states in increasing order, so `>=`
-            // gives a tie to the higher state as Python's max does. Any other
-            // (previous, candidate) pair scores -inf.
-            for state in mask_states(&obs) {
-                curr[state] = f64::NEG_INFINITY;
-            }
+            // Each candidate takes the best of its predecessors, visited in
+            // increasing order so that `>=` gives a tie to the higher one as
+            // Python's max does. Any other previous state scores it -inf, so
+            // it is the best only if they all do.
             let back = &mut pos_back[t * count..(t + 1) * count];
-            let mut reached: Mask = [0; POS_MASK_WORDS];
             // Each character costs its emissions and every pair scored.
             let mut work = count as u64;
-            for &y0 in &prev_states {
-                let next = pos.next(y0);
-                let from = prev[y0];
-                let trans = pos.trans_row(y0);
-                for w in 0..POS_MASK_WORDS {
-                    let mut bits = next.get(w).copied().unwrap_or(0) & obs[w];
-                    work += u64::from(bits.count_ones());
+            for state in mask_states(&obs) {
+                let emit = emissions.of(state);
+                // trans_p[y0][state] for every y0, `count` apart.
+                let column = pos.trans.get(state..).unwrap_or_default();
+                let mut best = f64::NEG_INFINITY;
+                let mut best_from = 0;
+                for (w, (&p, &f)) in pos.prev(state).iter().zip(&from).enumerate() {
+                    let mut bits = p & f;
                     while bits != 0 {
-                        let state = w * 64 + bits.trailing_zeros() as usize;
+                        // Counted here, not by count_ones: x86_64's baseline has no popcnt.
+                        work += 1;
+                        let y0 = w * 64 + bits.trailing_zeros() as usize;
                         bits &= bits - 1;
-                        let step = trans.get(state).copied().unwrap_or(f64::NEG_INFINITY);
-                        let prob = from + step + pos_emit[state];
-                        if prob >= curr[state] && prob != f64::NEG_INFINITY {
-                            curr[state] = prob;
-                            back[state] = y0 as u8;
-                            reached[w] |= 1 << (state % 64);
+                        let step = column.get(y0 * count).copied().unwrap_or(f64::NEG_INFINITY);
+                        let prob = prev[y0] + step + emit;
+                        if prob >= best {
+                            best = prob;
+                            best_from = y0 as u8;
                         }
                     }
                 }
-            }
-            // A candidate every previous state reaches only at -inf: Python's
-            // max over equal (-inf, state) tuples takes the highest state.
-            let last = prev_states.last().copied().unwrap_or(0);
-            for state in mask_states(&obs) {
-                if reached[state / 64] & (1 << (state % 64)) == 0 {
-                    back[state] = last as u8;
-                }
+                curr[state] = best;
+                // Python's max over (prob, state) tuples that are all -inf
+                // takes the highest previous state.
+                back[state] = if best == f64::NEG_INFINITY { last } else { best_from };
             }
             if let Some(left) = work_left {
                 if work > *left {
@@ -347,5 +387,14 @@ mod tests {
             mask_set(&mut mask, s);
         }
         assert_eq!(mask_states(&mask).collect::<Vec<_>>(), [0, 3, 64, 200]);
+        mask_set(&mut mask, 255);
+        assert_eq!(mask_states(&mask).collect::<Vec<_>>(), [0, 3, 64, 200, 255]);
+    }
+
+    #[test]
+    fn mask_below_holds_exactly_the_states_under_count() {
+        for count in [0, 1, 63, 64, 65, 128, 200, 255, 256] {
+            assert_eq!(mask_states(&mask_below(count)).collect::<Vec<_>>(), (0..count).collect::<Vec<_>>());
+        }
     }
 }

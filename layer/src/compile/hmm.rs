@@ -89,6 +89,7 @@ pub(super) struct Posseg {
     pub start: Vec<f64>,
     pub trans: Vec<f64>,
     pub next: Vec<u64>,
+    pub prev: Vec<u64>,
     pub char_index: Vec<u32>,
     pub rows: Vec<u32>,
     pub entry_states: Vec<u16>,
@@ -124,12 +125,14 @@ impl Posseg {
 
         let mut trans = vec![f64::NEG_INFINITY; count * count];
         let mut next = vec![0u64; count * POS_MASK_WORDS];
+        let mut prev = vec![0u64; count * POS_MASK_WORDS];
         for (line, fields) in rows(names[1], &tables[1])? {
             let [pos, tag, to_pos, to_tag, p] = fields[..] else { return Err(malformed(names[1], line)) };
             let from = id(names[1], line, pos, tag)?;
             let to = id(names[1], line, to_pos, to_tag)?;
             trans[from * count + to] = number(names[1], line, p)?;
             next[from * POS_MASK_WORDS + to / 64] |= 1 << (to % 64);
+            prev[to * POS_MASK_WORDS + from / 64] |= 1 << (from % 64);
         }
 
         // Per character: state -> (listed in char_state_tab, emission).
@@ -175,6 +178,7 @@ impl Posseg {
             start: start.into_values().collect(),
             trans,
             next,
+            prev,
             char_index,
             rows: rows_out,
             entry_states,

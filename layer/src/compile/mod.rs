@@ -171,6 +171,7 @@ pub fn compile(sources: &Sources) -> Result<Vec<u8>, String> {
         format::bytes_of_f64(&posseg.start),
         format::bytes_of_f64(&posseg.trans),
         format::bytes_of_u64(&posseg.next),
+        format::bytes_of_u64(&posseg.prev),
         format::bytes_of_u32(&posseg.char_index),
         format::bytes_of_u32(&posseg.rows),
         format::bytes_of_u16(&posseg.entry_states),

@@ -289,28 +289,49 @@ pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<
     }
 
     // The graph: nodes in the order addEdge first meets them (start, then
-    // end), each with its edge list in the order the edges were added.
+    // end), each with its edge list in the order the edges were added. The
+    // lists are one array, each node's a range of it (no list allocated a
+    // node).
     let mut node_of_key = vec![usize::MAX; keys.first.len()];
     let mut node_keys: Vec<usize> = Vec::new();
-    let mut edges: Vec<Vec<(usize, f64)>> = Vec::new();
-    let mut node = |key: usize, edges: &mut Vec<Vec<(usize, f64)>>| {
-        if node_of_key[key] == usize::MAX {
-            node_of_key[key] = node_keys.len();
-            node_keys.push(key);
-            edges.push(Vec::new());
-        }
-        node_of_key[key]
-    };
-    for &(start, end, weight) in &pairs {
-        let (a, b) = (node(start, &mut edges), node(end, &mut edges));
-        edges[a].push((b, weight));
-        edges[b].push((a, weight));
+    let mut degree: Vec<usize> = Vec::new();
+    let mut ends: Vec<(usize, usize)> = Vec::with_capacity(pairs.len());
+    for &(start, end, _) in &pairs {
+        let mut node = |key: usize| {
+            if node_of_key[key] == usize::MAX {
+                node_of_key[key] = node_keys.len();
+                node_keys.push(key);
+                degree.push(0);
+            }
+            node_of_key[key]
+        };
+        let (a, b) = (node(start), node(end));
+        degree[a] += 1;
+        degree[b] += 1;
+        ends.push((a, b));
     }
+    let n = node_keys.len();
+    let mut first_edge = Vec::with_capacity(n + 1);
+    first_edge.push(0);
+    for &d in &degree {
+        first_edge.push(first_edge.last().copied().unwrap_or(0) + d);
+    }
+    let mut filled = first_edge.clone();
+    let mut edges = vec![(0usize, 0.0f64); first_edge[n]];
+    for (&(a, b), &(_, _, weight)) in ends.iter().zip(&pairs) {
+        edges[filled[a]] = (b, weight);
+        filled[a] += 1;
+        edges[filled[b]] = (a, weight);
+        filled[b] += 1;
+    }
+    let out = |v: usize| &edges[first_edge[v]..first_edge[v + 1]];
     let word_of = |node: usize| words[keys.first[node_keys[node]]].word();
 
-    let n = edges.len();
     let mut ws = vec![1.0 / n.max(1) as f64; n];
-    let out_sum: Vec<f64> = edges.iter().map(|out| out.iter().fold(0.0, |sum, e| sum + e.1)).collect();
+    let out_sum: Vec<f64> = (0..n).map(|v| out(v).iter().fold(0.0, |sum, e| sum + e.1)).collect();
+    // jieba's `e[2] / outSum[e[1]] * ws[e[1]]` divides before it multiplies:
+    // the quotient is the same at every iteration, so it is taken once.
+    let shares: Vec<(usize, f64)> = edges.iter().map(|&(e, w)| (e, w / out_sum[e])).collect();
     // `sorted(graph.keys())`: code-point order of the words (UTF-8 byte order
     // is code-point order; a pair compares by word alone and the sort is
     // stable, so one word's tags keep graph order).
@@ -318,7 +339,7 @@ pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<
     order.sort_by(|&a, &b| word_of(a).cmp(word_of(b)));
     for _ in 0..ITERATIONS {
         for &v in &order {
-            let s = edges[v].iter().fold(0.0, |s, &(e, w)| s + w / out_sum[e] * ws[e]);
+            let s = shares[first_edge[v]..first_edge[v + 1]].iter().fold(0.0, |s, &(e, q)| s + q * ws[e]);
             ws[v] = (1.0 - DAMPING) + DAMPING * s;
         }
     }

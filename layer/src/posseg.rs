@@ -211,6 +211,12 @@ impl<'d> Segmenter<'d, '_> {
     /// `POSTokenizer.__cut`: the tagging HMM's path over characters `x..y`;
     /// a word ends at each E or S state and takes that state's tag; what
     /// follows the last one is a word with the tag of its first state.
+    ///
+    /// jieba starts an E's word at the last B; here it starts where the
+    /// last word ended, and an S first closes what is open before it. On a
+    /// path of the HMM's own transitions (B, M… then E; S or E before B or
+    /// S) the two are the same words. On any other path, which only a
+    /// damaged layer gives, no character is dropped or repeated.
     fn tag_hmm_words<'a>(&mut self, block: Block<'a>, x: usize, y: usize, emit: &mut impl FnMut(Tagged<'a>))
     where
         'd: 'a,
@@ -222,17 +228,19 @@ impl<'d> Segmenter<'d, '_> {
             let word = dict.pos.states.get(state).copied().unwrap_or(0);
             ((word >> 16) as u8, dict.tag_name((word & 0xffff) as usize))
         };
-        let mut begin = x;
         let mut next = x;
         for k in x..y {
             let (position, tag) = state_of(&self.scratch.pos_path, k);
             match position {
-                b'B' => begin = k,
                 b'E' => {
-                    emit(self.tagged(block, begin, k + 1, tag));
+                    emit(self.tagged(block, next, k + 1, tag));
                     next = k + 1;
                 }
                 b'S' => {
+                    if next < k {
+                        let (_, open) = state_of(&self.scratch.pos_path, next);
+                        emit(self.tagged(block, next, k, open));
+                    }
                     emit(self.tagged(block, k, k + 1, tag));
                     next = k + 1;
                 }

@@ -291,24 +291,28 @@ pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<
     // The graph: nodes in the order addEdge first meets them (start, then
     // end), each with its edge list in the order the edges were added. The
     // lists are one array, each node's a range of it (no list allocated a
-    // node).
+    // node). A node's outSum adds its edges' weights in that same order.
     let mut node_of_key = vec![usize::MAX; keys.first.len()];
     let mut node_keys: Vec<usize> = Vec::new();
     let mut degree: Vec<usize> = Vec::new();
-    let mut ends: Vec<(usize, usize)> = Vec::with_capacity(pairs.len());
-    for &(start, end, _) in &pairs {
+    let mut out_sum: Vec<f64> = Vec::new();
+    for pair in &mut pairs {
         let mut node = |key: usize| {
             if node_of_key[key] == usize::MAX {
                 node_of_key[key] = node_keys.len();
                 node_keys.push(key);
                 degree.push(0);
+                out_sum.push(0.0);
             }
             node_of_key[key]
         };
-        let (a, b) = (node(start), node(end));
-        degree[a] += 1;
-        degree[b] += 1;
-        ends.push((a, b));
+        // From here on a pair holds its two nodes, not their keys.
+        let (a, b) = (node(pair.0), node(pair.1));
+        (pair.0, pair.1) = (a, b);
+        for v in [a, b] {
+            degree[v] += 1;
+            out_sum[v] += pair.2;
+        }
     }
     let n = node_keys.len();
     let mut first_edge = Vec::with_capacity(n + 1);
@@ -316,22 +320,20 @@ pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<
     for &d in &degree {
         first_edge.push(first_edge.last().copied().unwrap_or(0) + d);
     }
+    // Each edge as (neighbour, weight / outSum[neighbour]): jieba's
+    // `e[2] / outSum[e[1]] * ws[e[1]]` divides before it multiplies, and the
+    // quotient is the same at every iteration, so it is taken once.
     let mut filled = first_edge.clone();
-    let mut edges = vec![(0usize, 0.0f64); first_edge[n]];
-    for (&(a, b), &(_, _, weight)) in ends.iter().zip(&pairs) {
-        edges[filled[a]] = (b, weight);
+    let mut shares = vec![(0usize, 0.0f64); first_edge[n]];
+    for &(a, b, weight) in &pairs {
+        shares[filled[a]] = (b, weight / out_sum[b]);
         filled[a] += 1;
-        edges[filled[b]] = (a, weight);
+        shares[filled[b]] = (a, weight / out_sum[a]);
         filled[b] += 1;
     }
-    let out = |v: usize| &edges[first_edge[v]..first_edge[v + 1]];
     let word_of = |node: usize| words[keys.first[node_keys[node]]].word();
 
     let mut ws = vec![1.0 / n.max(1) as f64; n];
-    let out_sum: Vec<f64> = (0..n).map(|v| out(v).iter().fold(0.0, |sum, e| sum + e.1)).collect();
-    // jieba's `e[2] / outSum[e[1]] * ws[e[1]]` divides before it multiplies:
-    // the quotient is the same at every iteration, so it is taken once.
-    let shares: Vec<(usize, f64)> = edges.iter().map(|&(e, w)| (e, w / out_sum[e])).collect();
     // `sorted(graph.keys())`: code-point order of the words (UTF-8 byte order
     // is code-point order; a pair compares by word alone and the sort is
     // stable, so one word's tags keep graph order).

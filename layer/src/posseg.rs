@@ -290,10 +290,9 @@ impl<'d> Segmenter<'d, '_> {
             pos_scores.resize(2 * count, f64::NEG_INFINITY);
         }
 
-        let (first, listed) = char_data(pos, run[0].1, count);
+        let (mut emissions, listed) = char_data(pos, run[0].1, count);
         let mut present = listed.unwrap_or(all);
         let (mut prev, mut curr) = pos_scores.split_at_mut(count);
-        let mut emissions = first;
         for state in mask_states(&present) {
             prev[state] = pos.start.get(state).copied().unwrap_or(crate::dict::MIN_FLOAT) + emissions.of(state);
         }

@@ -77,12 +77,14 @@ impl BodyWriter {
 
     /// JSON punctuation (`{`, `[`, `,`, `]`, `}`...) or a number: text with
     /// no `"` or `\`, the same in either form.
+    #[inline]
     pub fn punct(&mut self, json: &'static str) {
         debug_assert!(!json.contains(['"', '\\']), "{json}");
         self.out.extend_from_slice(json.as_bytes());
     }
 
     /// An object key and its colon: `name` must need no escaping.
+    #[inline]
     pub fn key(&mut self, name: &'static str) {
         debug_assert!(!needs_escape(name), "{name}");
         self.out.extend_from_slice(b"\\\"");
@@ -96,11 +98,16 @@ impl BodyWriter {
         let _ = write!(self.out, "{n}");
     }
 
+    /// A number as serde_json writes an `f64` (`null` if it is not finite).
+    pub fn float(&mut self, x: f64) {
+        // An f64 always serializes, and writing to a Vec cannot fail.
+        let _ = self.value(&x);
+    }
+
     /// `text` as a JSON string.
+    #[inline]
     pub fn string(&mut self, text: &str) {
-        self.out.extend_from_slice(b"\\\"");
-        escape_twice_into(&mut self.out, text);
-        self.out.extend_from_slice(b"\\\"");
+        self.word(!needs_escape(text), text);
     }
 
     /// `word` as a JSON string, copied as it is when it is part of a text
@@ -114,8 +121,16 @@ impl BodyWriter {
             self.out.extend_from_slice(word.as_bytes());
             self.out.extend_from_slice(b"\\\"");
         } else {
-            self.string(word);
+            self.escaped(word);
         }
+    }
+
+    /// `text` as a JSON string, escaped: out of line, as most words need not be.
+    #[inline(never)]
+    fn escaped(&mut self, text: &str) {
+        self.out.extend_from_slice(b"\\\"");
+        escape_twice_into(&mut self.out, text);
+        self.out.extend_from_slice(b"\\\"");
     }
 
     /// `value`'s JSON, through serde.

@@ -38,6 +38,10 @@ pub(crate) fn is_py_space(c: char) -> bool {
 pub(crate) struct Step {
     pub prob: f64,
     pub end: u32,
+    /// The chosen word's word field when the dictionary's words alone were
+    /// walked (`NONE` otherwise, and for a character no word starts with):
+    /// its tag, without walking the trie again. It fills what was padding.
+    pub word: u32,
 }
 
 /// The frequency [`Scratch::route_freqs`] gives a character the DAG has no
@@ -59,6 +63,7 @@ pub(crate) enum WordFreq {
 pub(crate) struct Scratch {
     /// The block's characters: byte offset in the block, and value.
     pub chars: Vec<(u32, char)>,
+    /// A block's characters' trie codes (0: in no word), beside `chars`.
     pub codes: Vec<u32>,
     pub route: Vec<Step>,
     /// The frequency of each route step's word, when asked for ([`NOT_A_WORD`]: none).
@@ -95,25 +100,49 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 }
 
 /// Splits `text` at `pos` into the next maximal run of characters on which
-/// `class` agrees, recording its characters (offsets relative to the run).
+/// `class` agrees, recording its characters (offsets relative to the run)
+/// and, for a run in the class (a block to segment), their trie codes.
 /// Returns the run's end and whether it is in the class.
 #[inline(always)]
-fn next_run(text: &str, pos: usize, class: impl Fn(char) -> bool, chars: &mut Vec<(u32, char)>) -> (usize, bool) {
+fn next_run(
+    text: &str,
+    pos: usize,
+    class: impl Fn(char) -> bool,
+    dict: &Dict,
+    chars: &mut Vec<(u32, char)>,
+    codes: &mut Vec<u32>,
+) -> (usize, bool) {
     chars.clear();
+    codes.clear();
     let rest = text.get(pos..).unwrap_or_default();
     let mut iter = rest.char_indices();
     let Some((_, first)) = iter.next() else { return (pos, false) };
     let matched = class(first);
     chars.push((0, first));
-    let mut end = pos + first.len_utf8();
-    for (i, c) in iter {
-        if class(c) != matched {
-            break;
+    // The run's end is found once, where it stops, not kept up at every character.
+    let mut end = rest.len();
+    if matched {
+        // Coded here, in the pass that reads the characters: a second pass
+        // over them was a twentieth of a default-mode cut.
+        codes.push(dict.code(first));
+        for (i, c) in iter {
+            if !class(c) {
+                end = i;
+                break;
+            }
+            chars.push((i as u32, c));
+            codes.push(dict.code(c));
         }
-        chars.push((i as u32, c));
-        end = pos + i + c.len_utf8();
+    } else {
+        for (i, c) in iter {
+            if class(c) {
+                end = i;
+                break;
+            }
+            chars.push((i as u32, c));
+        }
     }
-    (end, matched)
+    (pos + end, matched)
 }
 
 /// A block being segmented: its text and the index of its first character
@@ -160,7 +189,8 @@ impl<'d, 's> Segmenter<'d, 's> {
 
     /// Splits `text` into maximal runs of `class` and not-`class` characters
     /// (jieba's `re_han.split`), leaves each run's characters in
-    /// `scratch.chars`, and hands `each` the run and whether it is of `class`.
+    /// `scratch.chars` (and a `class` run's trie codes in `scratch.codes`),
+    /// and hands `each` the run and whether it is of `class`.
     pub fn for_each_run<'a>(
         &mut self,
         text: &'a str,
@@ -170,7 +200,8 @@ impl<'d, 's> Segmenter<'d, 's> {
         let mut pos = 0;
         let mut base = 0;
         while pos < text.len() {
-            let (end, matched) = next_run(text, pos, &class, &mut self.scratch.chars);
+            let Scratch { chars, codes, .. } = &mut *self.scratch;
+            let (end, matched) = next_run(text, pos, &class, self.dict, chars, codes);
             if end <= pos {
                 break;
             }
@@ -204,28 +235,22 @@ impl<'d, 's> Segmenter<'d, 's> {
         Token { word: Cow::Borrowed(self.slice(block, x, y)), start: block.base + x, end: block.base + y }
     }
 
-    /// The trie codes of the block's characters, and jieba's route through
-    /// its DAG (`calc`): from the last character back, each position takes
+    /// jieba's route through the block's DAG (`calc`), over the codes
+    /// [`Segmenter::for_each_run`] left: from the last character back, each position takes
     /// the word (shortest first, a tie going to the longer) maximizing
     /// `log(freq) - log(total)` plus the score of the rest; a character
     /// starting no word scores `log(1) - log(total)`. The words starting at a
     /// position are found by walking the trie right there: no DAG is stored.
     pub fn route_block(&mut self) {
-        self.encode_block();
         let n = self.scratch.codes.len();
         let Scratch { chars, codes, route, .. } = &mut *self.scratch;
         route.clear();
-        route.resize(n + 1, Step { prob: 0.0, end: n as u32 });
+        route.resize(n + 1, Step { prob: 0.0, end: n as u32, word: NONE });
+        if self.user.is_none() && self.added.is_none() {
+            return calc_listed(self.dict, self.log_total, codes, route);
+        }
         let char_at = |j: usize| chars.get(j).map_or('\0', |&(_, c)| c);
         calc::<false>(self.dict, self.user, self.added, self.log_total, codes, char_at, route, &mut []);
-    }
-
-    /// The block's characters' codes in the compiled trie.
-    fn encode_block(&mut self) {
-        let dict = self.dict;
-        let Scratch { chars, codes, .. } = &mut *self.scratch;
-        codes.clear();
-        codes.extend(chars.iter().map(|&(_, c)| dict.code(c)));
     }
 
     /// The entry of `word` among the added words: this request's first, then the user layer's.
@@ -403,7 +428,6 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// start with an ASCII letter or digit are joined (its `eng_buf`, which,
     /// like jieba's, can skip characters other words covered).
     fn cut_all_block<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
-        self.encode_block();
         let n = self.scratch.chars.len();
         // Python's old_j, plus one: the end of the last word yielded.
         let mut covered = 0usize;
@@ -539,7 +563,7 @@ fn calc<const FREQS: bool>(
             match best {
                 Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
                 _ => {
-                    best = Some(Step { prob, end: end as u32 });
+                    best = Some(Step { prob, end: end as u32, word: NONE });
                     if FREQS {
                         best_freq = freq_of(word);
                     }
@@ -547,7 +571,7 @@ fn calc<const FREQS: bool>(
             }
         });
         let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
-        route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1 });
+        route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1, word: NONE });
         if FREQS {
             if let Some(slot) = freqs.get_mut(idx) {
                 *slot = best_freq;
@@ -555,6 +579,29 @@ fn calc<const FREQS: bool>(
         }
     }
     whole
+}
+
+/// [`calc`] with the dictionary's words alone, as most requests segment:
+/// its own loop, out of line, so the walk keeps its state in registers
+/// (inlined with the added words' walk, it spilled most of it).
+#[inline(never)]
+fn calc_listed(dict: &Dict, log_total: f64, codes: &[u32], route: &mut [Step]) {
+    let n = codes.len();
+    let Some(route) = route.get_mut(..n + 1) else { return };
+    let log1 = 0.0f64 - log_total;
+    for idx in (0..n).rev() {
+        // Candidates come shortest first, so a later one wins a tie (`>=`).
+        let mut best: Option<Step> = None;
+        let rest = &route[..];
+        dict.words_at(codes, idx, |end, info| {
+            let prob = dict.log_freq(info) - log_total + rest.get(end).map_or(0.0, |s| s.prob);
+            if best.is_none_or(|b| prob >= b.prob) {
+                best = Some(Step { prob, end: end as u32, word: info });
+            }
+        });
+        let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
+        route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1, word: NONE });
+    }
 }
 
 /// `jieba.cut(word, HMM=False)` as `suggest_freq` uses it, over `dict`
@@ -609,7 +656,7 @@ pub(crate) fn no_hmm_freqs(
         codes.clear();
         codes.extend(chars[s..e].iter().map(|&(_, c)| dict.code(c)));
         route.clear();
-        route.resize(e - s + 1, Step { prob: 0.0, end: (e - s) as u32 });
+        route.resize(e - s + 1, Step { prob: 0.0, end: (e - s) as u32, word: NONE });
         route_freqs.clear();
         route_freqs.resize(e - s + 1, NOT_A_WORD);
         let log_total = *log_total.get_or_insert_with(|| (total as f64).ln());
@@ -692,7 +739,15 @@ impl EngBuf {
 
 /// Search mode: each precise word, preceded by its 2- and then 3-character
 /// substrings that are words of non-zero frequency (`cut_for_search`).
-pub(crate) fn search_tokens<'a>(has_freq: &impl Fn(&str) -> bool, token: Token<'a>, out: &mut impl FnMut(Token<'a>)) {
+/// `has_freq` says which are; with `listed` (the dictionary, when it is the
+/// only word list) the substrings are walked by their characters' trie
+/// codes instead, the word's characters decoded and coded once.
+pub(crate) fn search_tokens<'a>(
+    has_freq: &impl Fn(&str) -> bool,
+    listed: Option<&Dict>,
+    token: Token<'a>,
+    out: &mut impl FnMut(Token<'a>),
+) {
     let word = &token.word;
     // Most words are of one or two characters and have no grams: no need to
     // find their character boundaries. Longer ones keep them on the stack
@@ -702,16 +757,21 @@ pub(crate) fn search_tokens<'a>(has_freq: &impl Fn(&str) -> bool, token: Token<'
     if token.end - token.start <= 2 {
         return out(token);
     }
-    let mut on_stack = [0usize; 16];
+    const ON_STACK: usize = 16;
+    // One start more than codes: the end of the last character.
+    let mut on_stack = [0usize; ON_STACK + 1];
+    let mut codes = [0u32; ON_STACK];
     let mut on_heap = Vec::new();
-    let starts: &[usize] = if token.end - token.start < on_stack.len() {
-        let boundaries = word.char_indices().map(|(i, _)| i).chain([word.len()]);
+    let coded = token.end - token.start < ON_STACK;
+    let starts: &[usize] = if coded {
         let mut n = 0;
-        for (slot, i) in on_stack.iter_mut().zip(boundaries) {
+        for ((slot, code), (i, c)) in on_stack.iter_mut().zip(codes.iter_mut()).zip(word.char_indices()) {
             *slot = i;
+            *code = listed.map_or(0, |dict| dict.code(c));
             n += 1;
         }
-        &on_stack[..n]
+        on_stack[n] = word.len();
+        &on_stack[..=n]
     } else {
         on_heap.extend(word.char_indices().map(|(i, _)| i).chain([word.len()]));
         &on_heap
@@ -723,7 +783,11 @@ pub(crate) fn search_tokens<'a>(has_freq: &impl Fn(&str) -> bool, token: Token<'
         }
         for i in 0..=n - len {
             let gram = &word[starts[i]..starts[i + len]];
-            if has_freq(gram) {
+            let counts = match listed {
+                Some(dict) if coded => dict.codes_have_freq(&codes[i..i + len]),
+                _ => has_freq(gram),
+            };
+            if counts {
                 let gram = match &token.word {
                     Cow::Borrowed(w) => Cow::Borrowed(&w[starts[i]..starts[i + len]]),
                     Cow::Owned(_) => Cow::Owned(gram.to_string()),

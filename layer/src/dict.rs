@@ -262,9 +262,15 @@ impl<'a> Dict<'a> {
     /// jieba's `word_tag_tab.get(word, 'x')`.
     pub fn word_tag(&self, word: &str) -> &'a str {
         match self.lookup(word) {
-            Some(info) => self.tag_name((info >> FREQ_BITS) as usize),
+            Some(info) => self.tag_of(info),
             None => "x",
         }
+    }
+
+    /// The tag of the word with word field `info`.
+    #[inline(always)]
+    pub fn tag_of(&self, info: u32) -> &'a str {
+        self.tag_name((info >> FREQ_BITS) as usize)
     }
 
     /// The word HMM's emission log-probabilities of `c` for B, E, M, S.

@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use foldhash::fast::RandomState;
 
+use crate::cut::is_py_space;
 use crate::lexicon::Lexicon;
 use crate::tokenizer::{Mode, Tagged, Token, Tokenizer, TooCostly};
 
@@ -160,15 +161,25 @@ impl Filter<'_> {
 
     /// jieba's `len(w.strip()) < 2 or w.lower() in self.stop_words`, negated.
     fn keeps(&self, word: &str) -> bool {
-        let stripped = word.trim_matches(python_space);
-        stripped.chars().nth(1).is_some() && !self.stop_words.contains(&python_lower(word))
+        // Most words start with a CJK ideograph (a lead byte of E4..E9:
+        // U+4000..U+9FFF, no space and caseless). Then `strip()` can only
+        // take spaces off the end, and the lowered word starts with that
+        // ideograph, so it is none of jieba's own stop words, which are
+        // ASCII. Trimming and lowering every word was a seventh of a
+        // TF-IDF request.
+        if let Some(0xE4..=0xE9) = word.as_bytes().first() {
+            // The ideograph takes three bytes: a word of three is one character.
+            if word.len() <= 3 {
+                return false;
+            }
+            let long_enough = match word.chars().next_back() {
+                Some(last) if !is_py_space(last) => word.len() > 3,
+                _ => word.trim_end_matches(is_py_space).len() > 3,
+            };
+            return long_enough && (self.stop_words.extra.is_empty() || !self.stop_words.contains(&python_lower(word)));
+        }
+        word.trim_matches(is_py_space).chars().nth(1).is_some() && !self.stop_words.contains(&python_lower(word))
     }
-}
-
-/// Python's `str.isspace`, which `str.strip()` strips: Unicode White_Space
-/// plus the four information separators U+001C..U+001F.
-fn python_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 /// Python's `str.lower()`, borrowing when nothing changes (the common case:
@@ -214,8 +225,14 @@ struct Keys<'w> {
 }
 
 impl<'w> Keys<'w> {
-    fn new(by_tag: bool) -> Keys<'w> {
-        Keys { ids: HashMap::default(), first: Vec::new(), by_tag }
+    /// Room for `words` distinct keys: growing the map as they come was
+    /// more than half of its cost.
+    fn new(by_tag: bool, words: usize) -> Keys<'w> {
+        Keys {
+            ids: HashMap::with_capacity_and_hasher(words, RandomState::default()),
+            first: Vec::with_capacity(words),
+            by_tag,
+        }
     }
 
     fn id<W: Word>(&mut self, index: usize, word: &'w W) -> usize {
@@ -240,7 +257,7 @@ pub fn tfidf<W: Word>(
     median_idf: f64,
     top_k: usize,
 ) -> Vec<Ranked> {
-    let mut keys = Keys::new(filter.keyed_by_tag());
+    let mut keys = Keys::new(filter.keyed_by_tag(), words.len());
     let mut freq: Vec<f64> = Vec::new();
     for (index, word) in words.iter().enumerate() {
         if !filter.allow_pos.is_empty() && !filter.allow_pos.contains(word.tag()) {
@@ -270,13 +287,17 @@ pub fn tfidf<W: Word>(
 pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<Ranked> {
     // pairfilter: the tag is allowed, and the word is long enough and no stop word.
     let kept: Vec<bool> = words.iter().map(|w| filter.allow_pos.contains(w.tag()) && filter.keeps(w.word())).collect();
-    let mut keys = Keys::new(filter.keyed_by_tag());
+    let mut keys = Keys::new(filter.keyed_by_tag(), kept.iter().filter(|&&k| k).count());
     let key: Vec<usize> =
         words.iter().enumerate().map(|(i, w)| if kept[i] { keys.id(i, w) } else { usize::MAX }).collect();
 
-    // cm: co-occurrence counts of (key, key) within the window, first-seen order.
-    let mut pair_ids: HashMap<(usize, usize), usize, RandomState> = HashMap::default();
-    let mut pairs: Vec<(usize, usize, f64)> = Vec::new();
+    // cm: co-occurrence counts of (key, key) within the window, first-seen
+    // order. A kept word pairs with at most the SPAN - 1 after it: room for
+    // that many, as growing the map and the list was a tenth of TextRank.
+    let most_pairs = kept.iter().filter(|&&k| k).count() * (SPAN - 1);
+    let mut pair_ids: HashMap<(usize, usize), usize, RandomState> =
+        HashMap::with_capacity_and_hasher(most_pairs, RandomState::default());
+    let mut pairs: Vec<(usize, usize, f64)> = Vec::with_capacity(most_pairs);
     for i in (0..words.len()).filter(|&i| kept[i]) {
         for j in (i + 1..(i + SPAN).min(words.len())).filter(|&j| kept[j]) {
             let next = pairs.len();
@@ -293,9 +314,9 @@ pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<
     // lists are one array, each node's a range of it (no list allocated a
     // node). A node's outSum adds its edges' weights in that same order.
     let mut node_of_key = vec![usize::MAX; keys.first.len()];
-    let mut node_keys: Vec<usize> = Vec::new();
-    let mut degree: Vec<usize> = Vec::new();
-    let mut out_sum: Vec<f64> = Vec::new();
+    let mut node_keys: Vec<usize> = Vec::with_capacity(keys.first.len());
+    let mut degree: Vec<usize> = Vec::with_capacity(keys.first.len());
+    let mut out_sum: Vec<f64> = Vec::with_capacity(keys.first.len());
     for pair in &mut pairs {
         let mut node = |key: usize| {
             if node_of_key[key] == usize::MAX {
@@ -336,9 +357,13 @@ pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<
     let mut ws = vec![1.0 / n.max(1) as f64; n];
     // `sorted(graph.keys())`: code-point order of the words (UTF-8 byte order
     // is code-point order; a pair compares by word alone and the sort is
-    // stable, so one word's tags keep graph order).
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| word_of(a).cmp(word_of(b)));
+    // stable, so one word's tags keep graph order). Sorting (word, node)
+    // gives that order without a stable sort's buffer. Each word's first
+    // eight bytes, big-endian, compare first: most words differ there, and
+    // comparing them took a call to memcmp each.
+    let mut by_word: Vec<(u64, &str, usize)> = (0..n).map(|v| (leading_bytes(word_of(v)), word_of(v), v)).collect();
+    by_word.sort_unstable();
+    let order: Vec<usize> = by_word.into_iter().map(|(_, _, v)| v).collect();
     for _ in 0..ITERATIONS {
         for &v in &order {
             let s = shares[first_edge[v]..first_edge[v + 1]].iter().fold(0.0, |s, &(e, q)| s + q * ws[e]);
@@ -359,6 +384,16 @@ pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<
         weight: (w - min_rank / 10.0) / (max_rank - min_rank / 10.0),
     });
     top(ranked.collect(), top_k)
+}
+
+/// The first eight bytes of `word` (zeros past its end) as a number that
+/// orders as the bytes do: two words whose numbers differ order as they do,
+/// and two with equal numbers are compared in full.
+fn leading_bytes(word: &str) -> u64 {
+    let mut first = [0u8; 8];
+    let n = word.len().min(8);
+    first[..n].copy_from_slice(&word.as_bytes()[..n]);
+    u64::from_be_bytes(first)
 }
 
 /// What to extract from a text: `jieba.analyse`'s parameters.

@@ -150,11 +150,14 @@ impl<'a> Lexicon<'a> {
             }
         };
         let has_freq = |word: &str| self.freq(word).is_some_and(|f| f > 0);
+        let listed = (self.user.is_none() && self.added.is_none()).then_some(&self.dict);
         with_scratch(|scratch| {
             let mut segmenter = self.segmenter(scratch);
             match mode {
                 Mode::Default => segmenter.cut(text, hmm, &mut push),
-                Mode::Search => segmenter.cut(text, hmm, &mut |token| search_tokens(&has_freq, token, &mut push)),
+                Mode::Search => {
+                    segmenter.cut(text, hmm, &mut |token| search_tokens(&has_freq, listed, token, &mut push))
+                }
                 Mode::All => segmenter.cut_all(text, &mut push),
             }
         });

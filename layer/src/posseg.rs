@@ -6,7 +6,7 @@
 
 use crate::cut::{is_han, single, single_ascii_alphanumeric, Block, RouteStep, Scratch, Segmenter};
 use crate::dict::PosTables;
-use crate::format::{POS_HAS_EMIT, POS_IN_CHAR_STATES, POS_MASK_WORDS};
+use crate::format::{NONE, POS_HAS_EMIT, POS_IN_CHAR_STATES, POS_MASK_WORDS};
 use crate::Tagged;
 
 /// jieba's `re_han_internal`: the blocks the DAG tags.
@@ -124,13 +124,19 @@ impl<'d> Segmenter<'d, '_> {
         Tagged { word: self.slice(block, x, y), tag, start: block.base + x, end: block.base + y }
     }
 
-    /// Characters `x..y` tagged as jieba's `word_tag_tab.get(word, 'x')`.
+    /// Characters `x..y` tagged as jieba's `word_tag_tab.get(word, 'x')`:
+    /// read from the route when its step at `x` is that word, found by the
+    /// dictionary's walk (looking every word up again was a tenth of a
+    /// tagged request), else looked up.
     fn dict_tagged<'a>(&self, block: Block<'a>, x: usize, y: usize) -> Tagged<'a>
     where
         'd: 'a,
     {
         let word = self.slice(block, x, y);
-        let tag = self.word_tag(word);
+        let tag = match self.scratch.route.get(x) {
+            Some(step) if step.word != NONE && step.end as usize == y => self.dict.tag_of(step.word),
+            _ => self.word_tag(word),
+        };
         Tagged { word, tag, start: block.base + x, end: block.base + y }
     }
 

@@ -9,23 +9,11 @@
 
 use std::process::ExitCode;
 
-use serde::Serialize;
-use toolbox_gateway::{Params, Request, Response};
+use toolbox_gateway::{BodyWriter, Params, Request, Response};
 use toolbox_layer::{
     Dictionaries, Keyword, KeywordOptions, Method, StopWords, TagSet, Tokenizer, MAX_ALLOW_POS, MAX_STOP_WORDS,
     TAGGING_WORK_PER_REQUEST,
 };
-
-#[derive(Serialize)]
-struct Keywords<'a> {
-    keywords: Vec<Keyword<'a>>,
-}
-
-/// A batch's answer: one result per text, in order.
-#[derive(Serialize)]
-struct Batch<'a> {
-    results: Vec<Keywords<'a>>,
-}
 
 fn keywords(dictionaries: &&Dictionaries, request: &Request) -> Response {
     let answer = || -> Result<Response, Response> {
@@ -53,18 +41,54 @@ fn extract(tokenizer: &Tokenizer, params: &Params) -> Result<Response, Response>
     let options = KeywordOptions { method, top_k, allow_pos: allow_pos.as_ref(), with_flag, stop_words: &stop_words };
     // One bound on the tagging HMM's work for the whole request, as segment's pos=true.
     let mut work_left = TAGGING_WORK_PER_REQUEST;
-    let mut rank = |text| {
-        let too_costly = |e| {
+    // `{"keywords": [...]}`, or a batch's `{"results": [...]}` of those.
+    let mut body = BodyWriter::default();
+    if batch {
+        body.punct("{");
+        body.key("results");
+        body.punct("[");
+    }
+    let mut answered = 0;
+    for (i, text) in texts.iter().enumerate() {
+        let ranked = lexicon.keywords(text, &options, &mut work_left).map_err(|e| {
             Response::error(413, &format!("{e}: send less text, or method=tfidf without allowPOS"))
                 .work_bound_exceeded()
-        };
-        Ok(Keywords { keywords: lexicon.keywords(text, &options, &mut work_left).map_err(too_costly)? })
-    };
-    let results: Vec<Keywords> = texts.into_iter().map(&mut rank).collect::<Result<_, Response>>()?;
+        })?;
+        if i > 0 {
+            body.punct(",");
+        }
+        write(&mut body, &ranked);
+        answered += ranked.len();
+    }
+    if batch {
+        body.punct("]}");
+    }
     // The metrics' Words: the keywords answered.
-    let counts = (results.len(), results.iter().map(|r| r.keywords.len()).sum());
-    let response = if batch { Response::ok(&Batch { results }) } else { Response::ok(&results[0]) };
-    Ok(response.counting(counts.0, counts.1))
+    Ok(Response::from_body(200, body).counting(texts.len(), answered))
+}
+
+/// One text's `{"keywords": [{"word", "weight", "tag"}, ...]}` (`tag` only
+/// when keyed by tag), written straight into the answer: serializing
+/// [`Keyword`]s through serde cost more than ranking them.
+fn write(body: &mut BodyWriter, keywords: &[Keyword]) {
+    body.punct("{");
+    body.key("keywords");
+    body.punct("[");
+    for (i, keyword) in keywords.iter().enumerate() {
+        body.punct(if i > 0 { ",{" } else { "{" });
+        body.key("word");
+        body.string(&keyword.word);
+        body.punct(",");
+        body.key("weight");
+        body.float(keyword.weight);
+        if let Some(tag) = keyword.tag {
+            body.punct(",");
+            body.key("tag");
+            body.string(tag);
+        }
+        body.punct("}");
+    }
+    body.punct("]}");
 }
 
 fn main() -> ExitCode {

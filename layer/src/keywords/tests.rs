@@ -211,10 +211,10 @@ fn jiebas_stop_words_are_short_ascii() {
 #[test]
 fn python_strip_and_lower() {
     for c in ['\u{1c}', '\u{1f}', ' ', '\u{3000}', '\u{85}'] {
-        assert!(python_space(c), "{c:?}");
+        assert!(is_py_space(c), "{c:?}");
     }
     for c in ['\u{200b}', '\u{feff}', 'a', '中'] {
-        assert!(!python_space(c), "{c:?}");
+        assert!(!is_py_space(c), "{c:?}");
     }
     assert!(matches!(python_lower("北京abc"), Cow::Borrowed("北京abc")));
     assert_eq!(python_lower("The"), "the");
@@ -223,4 +223,43 @@ fn python_strip_and_lower() {
     assert_eq!(python_lower("ΣΑ"), "\u{3c3}α");
     assert_eq!(python_lower("\u{212a}"), "k");
     assert_eq!(python_lower("\u{130}"), "i\u{307}");
+}
+
+/// `len(w.strip()) >= 2`, with and without spaces at either end.
+#[test]
+fn a_word_is_long_enough_after_strip() {
+    let stop_words = StopWords::default();
+    let tags = TagSet::default();
+    let filter = Filter { allow_pos: &tags, with_flag: false, stop_words: &stop_words };
+    for kept in ["北京", "北京 ", "\u{3000}北京", "a b", " ab\u{1c}", "中\u{3000}国"] {
+        assert!(filter.keeps(kept), "{kept:?}");
+    }
+    for dropped in ["", "北", " 北", "中 \u{3000}", "\r\n", "\u{1c}a\u{1f}", "   ", "The"] {
+        assert!(!filter.keeps(dropped), "{dropped:?}");
+    }
+}
+
+/// A request's stop words are lowered and looked up, CJK words too.
+#[test]
+fn a_requests_stop_words_drop_cjk_words() {
+    let stop_words = StopWords::new(["北京", "abc"]);
+    let tags = TagSet::default();
+    let filter = Filter { allow_pos: &tags, with_flag: false, stop_words: &stop_words };
+    assert!(!filter.keeps("北京"));
+    assert!(!filter.keeps("ABC"));
+    assert!(filter.keeps("北京市"));
+    assert!(filter.keeps("上海"));
+}
+
+/// Words ordered by their leading bytes and then in full order as their bytes do.
+#[test]
+fn leading_bytes_order_as_the_words_do() {
+    let mut words = ["北京", "北京大学", "a", "a\0", "ab", "", "abcdefgh", "abcdefghi", "abcdefgg", "\u{10000}", "z"];
+    words.sort_unstable();
+    let mut keyed: Vec<(u64, &str)> = words.iter().map(|w| (leading_bytes(w), *w)).collect();
+    keyed.sort_unstable();
+    assert_eq!(keyed.iter().map(|k| k.1).collect::<Vec<_>>(), words);
+    for pair in words.windows(2) {
+        assert!(leading_bytes(pair[0]) <= leading_bytes(pair[1]), "{pair:?}");
+    }
 }

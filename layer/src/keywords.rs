@@ -216,12 +216,16 @@ pub struct Ranked {
 
 /// Distinct keys in first-seen order, as a Python dict keeps them. A key is
 /// the word, or the word and its tag (jieba's `pair`: hashed by word, equal
-/// when word and flag are).
+/// when word and flag are). As jieba's pair, the map hashes the word alone:
+/// a word's keys under other tags hang off its first one, and a word mostly
+/// has one (hashing and comparing (word, tag) pairs was a twentieth of TextRank).
 struct Keys<'w> {
-    ids: HashMap<(&'w str, &'w str), usize, RandomState>,
+    /// Each distinct word's first key.
+    by_word: HashMap<&'w str, usize, RandomState>,
     /// The index of the first word with each key.
     first: Vec<usize>,
-    by_tag: bool,
+    /// Keyed by tag: each key's tag, and the next key of the same word (`usize::MAX`: none).
+    tags: Option<Vec<(&'w str, usize)>>,
 }
 
 impl<'w> Keys<'w> {
@@ -229,20 +233,40 @@ impl<'w> Keys<'w> {
     /// more than half of its cost.
     fn new(by_tag: bool, words: usize) -> Keys<'w> {
         Keys {
-            ids: HashMap::with_capacity_and_hasher(words, RandomState::default()),
+            by_word: HashMap::with_capacity_and_hasher(words, RandomState::default()),
             first: Vec::with_capacity(words),
-            by_tag,
+            tags: by_tag.then(|| Vec::with_capacity(words)),
         }
     }
 
     fn id<W: Word>(&mut self, index: usize, word: &'w W) -> usize {
-        let key = (word.word(), if self.by_tag { word.tag() } else { "" });
         let next = self.first.len();
-        let id = *self.ids.entry(key).or_insert(next);
-        if id == next {
-            self.first.push(index);
+        let id = *self.by_word.entry(word.word()).or_insert(next);
+        let Some(tags) = &mut self.tags else {
+            if id == next {
+                self.first.push(index);
+            }
+            return id;
+        };
+        let tag = word.tag();
+        if id != next {
+            // The word's keys, first seen first: this tag's, if any.
+            let mut key = id;
+            loop {
+                let (key_tag, same_word) = tags[key];
+                if key_tag == tag {
+                    return key;
+                }
+                if same_word == usize::MAX {
+                    break;
+                }
+                key = same_word;
+            }
+            tags[key].1 = next;
         }
-        id
+        self.first.push(index);
+        tags.push((tag, usize::MAX));
+        next
     }
 }
 

@@ -263,3 +263,35 @@ fn leading_bytes_order_as_the_words_do() {
         assert!(leading_bytes(pair[0]) <= leading_bytes(pair[1]), "{pair:?}");
     }
 }
+
+/// `top` is Python's `sorted(..., reverse=True)[:topK]` (weights heaviest
+/// first, ties in list order, -0.0 equal to 0.0), for lists shorter and
+/// longer than `top_k`.
+#[test]
+fn top_is_a_stable_sort_cut_short() {
+    let mut seed = 7u64;
+    let mut next = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    for len in [0, 1, 5, 19, 80, 81, 300] {
+        let ranked: Vec<Ranked> = (0..len)
+            .map(|index| {
+                let weight = match next() % 4 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    _ => (next() % 7) as f64 / 4.0,
+                };
+                Ranked { index, weight }
+            })
+            .collect();
+        for top_k in [1, 3, 20, 100] {
+            let mut expected = ranked.clone();
+            expected.sort_by(|a, b| b.weight.partial_cmp(&a.weight).unwrap());
+            expected.truncate(top_k);
+            let got = top(ranked.clone(), top_k);
+            let indices = |r: &[Ranked]| r.iter().map(|r| r.index).collect::<Vec<_>>();
+            assert_eq!(indices(&got), indices(&expected), "len {len}, top {top_k}");
+        }
+    }
+}

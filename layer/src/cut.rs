@@ -38,10 +38,11 @@ pub(crate) fn is_py_space(c: char) -> bool {
 pub(crate) struct Step {
     pub prob: f64,
     pub end: u32,
-    /// The chosen word's word field when the dictionary's words alone were
-    /// walked (`NONE` otherwise, and for a character no word starts with):
-    /// its tag, without walking the trie again. It fills what was padding.
-    pub word: u32,
+    /// The trie slot where the chosen word ends, when the dictionary's words
+    /// alone were walked (0, the root, otherwise and for a character no
+    /// word starts with): its tag and IDF without walking the trie again.
+    /// It fills what was padding.
+    pub slot: u32,
 }
 
 /// The frequency [`Scratch::route_freqs`] gives a character the DAG has no
@@ -232,7 +233,23 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// Characters `x..y` of the block as a token.
     #[inline(always)]
     pub fn token<'a>(&self, block: Block<'a>, x: usize, y: usize) -> Token<'a> {
-        Token { word: Cow::Borrowed(self.slice(block, x, y)), start: block.base + x, end: block.base + y }
+        Token { word: Cow::Borrowed(self.slice(block, x, y)), start: block.base + x, end: block.base + y, slot: 0 }
+    }
+
+    /// The routed block's step `x..y` as a token, with the trie slot of its
+    /// word when the route found it among the dictionary's words alone.
+    #[inline(always)]
+    pub fn routed_token<'a>(&self, block: Block<'a>, x: usize, y: usize) -> Token<'a> {
+        Token { slot: self.route_slot(x, y), ..self.token(block, x, y) }
+    }
+
+    /// The trie slot of the routed block's step `x..y` (0: none, see [`Step::slot`]).
+    #[inline(always)]
+    pub fn route_slot(&self, x: usize, y: usize) -> u32 {
+        match self.scratch.route.get(x) {
+            Some(step) if step.end as usize == y => step.slot,
+            _ => 0,
+        }
     }
 
     /// jieba's route through the block's DAG (`calc`), over the codes
@@ -245,7 +262,7 @@ impl<'d, 's> Segmenter<'d, 's> {
         let n = self.scratch.codes.len();
         let Scratch { chars, codes, route, .. } = &mut *self.scratch;
         route.clear();
-        route.resize(n + 1, Step { prob: 0.0, end: n as u32, word: NONE });
+        route.resize(n + 1, Step { prob: 0.0, end: n as u32, slot: 0 });
         if self.user.is_none() && self.added.is_none() {
             return calc_listed(self.dict, self.log_total, codes, route);
         }
@@ -397,10 +414,10 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// word goes to the word HMM (`finalseg.cut`), else is split into characters.
     fn cut_dag<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
         self.walk_route(single, |this, step| match step {
-            RouteStep::Word(x, y) => emit(this.token(block, x, y)),
-            RouteStep::Run(x, y) if y - x == 1 => emit(this.token(block, x, y)),
+            RouteStep::Word(x, y) => emit(this.routed_token(block, x, y)),
+            RouteStep::Run(x, y) if y - x == 1 => emit(this.routed_token(block, x, y)),
             RouteStep::Run(x, y) if !this.block_has_freq(block, x, y) => this.finalseg(block, x, y, emit),
-            RouteStep::Run(x, y) => (x..y).for_each(|i| emit(this.token(block, i, i + 1))),
+            RouteStep::Run(x, y) => (x..y).for_each(|i| emit(this.routed_token(block, i, i + 1))),
         });
     }
 
@@ -408,7 +425,8 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// ASCII letters and digits joined into one word.
     fn cut_dag_no_hmm<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
         self.walk_route(single_ascii_alphanumeric, |this, step| match step {
-            RouteStep::Word(x, y) | RouteStep::Run(x, y) => emit(this.token(block, x, y)),
+            RouteStep::Word(x, y) => emit(this.routed_token(block, x, y)),
+            RouteStep::Run(x, y) => emit(this.token(block, x, y)),
         });
     }
 
@@ -489,7 +507,7 @@ fn dag_walk(
     let added = added.filter(|a| a.may_start(c));
     let user = user.filter(|u| u.may_start(c));
     if added.is_none() && user.is_none() {
-        dict.words_at(codes, idx, |end, info| found(end, dict.log_freq(info), WordFreq::Listed(info)));
+        dict.words_at(codes, idx, |end, info, _| found(end, dict.log_freq(info), WordFreq::Listed(info)));
         return;
     }
     let mut main = Some(dict.root());
@@ -563,7 +581,7 @@ fn calc<const FREQS: bool>(
             match best {
                 Some(b) if !(prob > b.prob || (prob == b.prob && end as u32 > b.end)) => {}
                 _ => {
-                    best = Some(Step { prob, end: end as u32, word: NONE });
+                    best = Some(Step { prob, end: end as u32, slot: 0 });
                     if FREQS {
                         best_freq = freq_of(word);
                     }
@@ -571,7 +589,7 @@ fn calc<const FREQS: bool>(
             }
         });
         let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
-        route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1, word: NONE });
+        route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1, slot: 0 });
         if FREQS {
             if let Some(slot) = freqs.get_mut(idx) {
                 *slot = best_freq;
@@ -593,14 +611,14 @@ fn calc_listed(dict: &Dict, log_total: f64, codes: &[u32], route: &mut [Step]) {
         // Candidates come shortest first, so a later one wins a tie (`>=`).
         let mut best: Option<Step> = None;
         let rest = &route[..];
-        dict.words_at(codes, idx, |end, info| {
+        dict.words_at(codes, idx, |end, info, slot| {
             let prob = dict.log_freq(info) - log_total + rest.get(end).map_or(0.0, |s| s.prob);
             if best.is_none_or(|b| prob >= b.prob) {
-                best = Some(Step { prob, end: end as u32, word: info });
+                best = Some(Step { prob, end: end as u32, slot });
             }
         });
         let next = rest.get(idx + 1).map_or(0.0, |s| s.prob);
-        route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1, word: NONE });
+        route[idx] = best.unwrap_or(Step { prob: log1 + next, end: idx as u32 + 1, slot: 0 });
     }
 }
 
@@ -656,7 +674,7 @@ pub(crate) fn no_hmm_freqs(
         codes.clear();
         codes.extend(chars[s..e].iter().map(|&(_, c)| dict.code(c)));
         route.clear();
-        route.resize(e - s + 1, Step { prob: 0.0, end: (e - s) as u32, word: NONE });
+        route.resize(e - s + 1, Step { prob: 0.0, end: (e - s) as u32, slot: 0 });
         route_freqs.clear();
         route_freqs.resize(e - s + 1, NOT_A_WORD);
         let log_total = *log_total.get_or_insert_with(|| (total as f64).ln());
@@ -733,7 +751,7 @@ impl EngBuf {
             Some(owned) => Cow::Owned(owned),
             None => Cow::Borrowed(segmenter.slice(block, self.start, self.end)),
         };
-        Token { word, start: block.base + self.start, end: block.base + self.end }
+        Token { word, start: block.base + self.start, end: block.base + self.end, slot: 0 }
     }
 }
 
@@ -792,7 +810,7 @@ pub(crate) fn search_tokens<'a>(
                     Cow::Borrowed(w) => Cow::Borrowed(&w[starts[i]..starts[i + len]]),
                     Cow::Owned(_) => Cow::Owned(gram.to_string()),
                 };
-                out(Token { word: gram, start: token.start + i, end: token.start + i + len });
+                out(Token { word: gram, start: token.start + i, end: token.start + i + len, slot: 0 });
             }
         }
     }

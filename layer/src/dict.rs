@@ -229,11 +229,12 @@ impl<'a> Dict<'a> {
         self.log_freq(info) != f64::NEG_INFINITY
     }
 
-    /// Calls `found(end, word field)` for every word of non-zero frequency
-    /// starting at `codes[pos]`, shortest first (`end` is the index after
-    /// its last character): jieba's DAG entry for `pos`.
+    /// Calls `found(end, word field, slot)` for every word of non-zero
+    /// frequency starting at `codes[pos]`, shortest first (`end` is the
+    /// index after its last character, `slot` the trie slot where the word
+    /// ends): jieba's DAG entry for `pos`.
     #[inline(always)]
-    pub fn words_at(&self, codes: &[u32], pos: usize, mut found: impl FnMut(usize, u32)) {
+    pub fn words_at(&self, codes: &[u32], pos: usize, mut found: impl FnMut(usize, u32, u32)) {
         let mut node = self.root();
         let mut j = pos;
         while let Some(&code) = codes.get(j) {
@@ -243,7 +244,7 @@ impl<'a> Dict<'a> {
             let Some((next, word)) = self.child(node, code) else { break };
             j += 1;
             if word != NONE && self.counts(word) {
-                found(j, word);
+                found(j, word, next.slot);
             }
             node = next;
         }
@@ -264,6 +265,15 @@ impl<'a> Dict<'a> {
         match self.lookup(word) {
             Some(info) => self.tag_of(info),
             None => "x",
+        }
+    }
+
+    /// The tag of the word ending at trie slot `slot`.
+    #[inline(always)]
+    pub fn tag_at(&self, slot: u32) -> &'a str {
+        match self.slots.get(slot as usize) {
+            Some(entry) if entry[2] != NONE => self.tag_of(entry[2]),
+            _ => "x",
         }
     }
 
@@ -297,15 +307,16 @@ impl<'a> Dict<'a> {
     /// ends if it is a dictionary word, else searched among the others.
     pub fn idf(&self, word: &str) -> Option<f64> {
         match self.walk(word) {
-            Some((node, info)) if info != NONE => {
-                let code = self.idf_codes.get(node.slot as usize).copied().unwrap_or(NO_IDF);
-                if code == NO_IDF {
-                    None
-                } else {
-                    self.idf_distinct.get(code as usize).copied()
-                }
-            }
+            Some((node, info)) if info != NONE => self.idf_at(node.slot),
             _ => self.idf_of_other_word(word),
+        }
+    }
+
+    /// The IDF of the dictionary word ending at trie slot `slot`, if the table has it.
+    pub fn idf_at(&self, slot: u32) -> Option<f64> {
+        match self.idf_codes.get(slot as usize).copied().unwrap_or(NO_IDF) {
+            NO_IDF => None,
+            code => self.idf_distinct.get(code as usize).copied(),
         }
     }
 

@@ -272,12 +272,13 @@ impl<'w> Keys<'w> {
 
 /// `TFIDF.extract_tags(sentence, topK, withWeight=True, allowPOS, withFlag)`
 /// on `words`, which must be `jieba.cut(sentence)` without a POS filter and
-/// `jieba.posseg.cut(sentence)` with one. `idf` is the IDF table, `median_idf`
-/// what a word missing from it gets.
+/// `jieba.posseg.cut(sentence)` with one. `idf` looks a word up in the IDF
+/// table (given the word, not just its text, so a cut's word can say where
+/// its IDF is), `median_idf` is what a word missing from it gets.
 pub fn tfidf<W: Word>(
     words: &[W],
     filter: &Filter<'_>,
-    idf: impl Fn(&str) -> Option<f64>,
+    idf: impl Fn(&W) -> Option<f64>,
     median_idf: f64,
     top_k: usize,
 ) -> Vec<Ranked> {
@@ -299,7 +300,7 @@ pub fn tfidf<W: Word>(
     let total = freq.iter().fold(0.0, |sum, f| sum + f);
     let ranked = keys.first.iter().zip(&freq).map(|(&index, &count)| {
         // `freq[k] *= idf / total`: the quotient first, as Python evaluates it.
-        let weight = count * (idf(words[index].word()).unwrap_or(median_idf) / total);
+        let weight = count * (idf(&words[index]).unwrap_or(median_idf) / total);
         Ranked { index, weight }
     });
     top(ranked.collect(), top_k)
@@ -485,7 +486,7 @@ impl<'a> Lexicon<'a> {
         let filter = Filter { allow_pos, with_flag: options.with_flag, stop_words: options.stop_words };
         if options.method == Method::TfIdf && allow_pos.is_empty() {
             let words = self.cut(text, Mode::Default, true);
-            let ranked = tfidf(&words, &filter, |word| self.idf(word), self.median_idf(), options.top_k);
+            let ranked = tfidf(&words, &filter, |word| self.token_idf(word), self.median_idf(), options.top_k);
             return Ok(ranked
                 .iter()
                 .map(|r| Keyword { word: words[r.index].word.clone(), weight: r.weight, tag: None })
@@ -493,7 +494,7 @@ impl<'a> Lexicon<'a> {
         }
         let words = self.posseg_within(text, true, work_left)?;
         let ranked = match options.method {
-            Method::TfIdf => tfidf(&words, &filter, |word| self.idf(word), self.median_idf(), options.top_k),
+            Method::TfIdf => tfidf(&words, &filter, |word| self.idf(word.word), self.median_idf(), options.top_k),
             Method::TextRank => textrank(&words, &filter, options.top_k),
         };
         let tagged = filter.keyed_by_tag();

@@ -121,6 +121,15 @@ impl<'a> Lexicon<'a> {
         self.dict.idf(word)
     }
 
+    /// [`Lexicon::idf`] of a word `cut` gave: read at its trie slot when
+    /// the route found it there, else looked up.
+    pub(crate) fn token_idf(&self, token: &Token) -> Option<f64> {
+        match token.slot {
+            0 => self.idf(&token.word),
+            slot => self.dict.idf_at(slot),
+        }
+    }
+
     /// The IDF jieba gives a word its table lacks: the table's median.
     pub fn median_idf(&self) -> f64 {
         self.dict.median_idf()

@@ -6,7 +6,7 @@
 
 use crate::cut::{is_han, single, single_ascii_alphanumeric, Block, RouteStep, Scratch, Segmenter};
 use crate::dict::PosTables;
-use crate::format::{NONE, POS_HAS_EMIT, POS_IN_CHAR_STATES, POS_MASK_WORDS};
+use crate::format::{POS_HAS_EMIT, POS_IN_CHAR_STATES, POS_MASK_WORDS};
 use crate::Tagged;
 
 /// jieba's `re_han_internal`: the blocks the DAG tags.
@@ -133,9 +133,9 @@ impl<'d> Segmenter<'d, '_> {
         'd: 'a,
     {
         let word = self.slice(block, x, y);
-        let tag = match self.scratch.route.get(x) {
-            Some(step) if step.word != NONE && step.end as usize == y => self.dict.tag_of(step.word),
-            _ => self.word_tag(word),
+        let tag = match self.route_slot(x, y) {
+            0 => self.word_tag(word),
+            slot => self.dict.tag_at(slot),
         };
         Tagged { word, tag, start: block.base + x, end: block.base + y }
     }

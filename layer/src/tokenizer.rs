@@ -118,6 +118,11 @@ pub struct Token<'a> {
     pub word: Cow<'a, str>,
     pub start: usize,
     pub end: usize,
+    /// The trie slot where the word ends, when the cut's route found it
+    /// among the dictionary's words alone (0 otherwise): TF-IDF reads its
+    /// IDF there instead of walking the trie again.
+    #[serde(skip)]
+    pub(crate) slot: u32,
 }
 
 /// A word with its part-of-speech tag and its character offsets, as

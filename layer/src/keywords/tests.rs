@@ -27,8 +27,8 @@ const WORDS: [(&str, &str); 16] = [
     ("\u{1c}ab", "x"),
 ];
 
-fn idf(word: &str) -> Option<f64> {
-    match word {
+fn idf(word: &(&str, &str)) -> Option<f64> {
+    match word.0 {
         "北京" => Some(2.0),
         "上海" => Some(3.0),
         "数据" => Some(0.7),

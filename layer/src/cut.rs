@@ -424,9 +424,9 @@ impl<'d, 's> Segmenter<'d, 's> {
     /// jieba's `__cut_DAG_NO_HMM`: the route's words, with runs of single
     /// ASCII letters and digits joined into one word.
     fn cut_dag_no_hmm<'a>(&mut self, block: Block<'a>, emit: &mut impl FnMut(Token<'a>)) {
+        // No slots: only TF-IDF reads them, and it cuts with the HMM.
         self.walk_route(single_ascii_alphanumeric, |this, step| match step {
-            RouteStep::Word(x, y) => emit(this.routed_token(block, x, y)),
-            RouteStep::Run(x, y) => emit(this.token(block, x, y)),
+            RouteStep::Word(x, y) | RouteStep::Run(x, y) => emit(this.token(block, x, y)),
         });
     }
 

@@ -312,14 +312,15 @@ pub fn tfidf<W: Word>(
 pub fn textrank<W: Word>(words: &[W], filter: &Filter<'_>, top_k: usize) -> Vec<Ranked> {
     // pairfilter: the tag is allowed, and the word is long enough and no stop word.
     let kept: Vec<bool> = words.iter().map(|w| filter.allow_pos.contains(w.tag()) && filter.keeps(w.word())).collect();
-    let mut keys = Keys::new(filter.keyed_by_tag(), kept.iter().filter(|&&k| k).count());
+    let kept_words = kept.iter().filter(|&&k| k).count();
+    let mut keys = Keys::new(filter.keyed_by_tag(), kept_words);
     let key: Vec<usize> =
         words.iter().enumerate().map(|(i, w)| if kept[i] { keys.id(i, w) } else { usize::MAX }).collect();
 
     // cm: co-occurrence counts of (key, key) within the window, first-seen
     // order. A kept word pairs with at most the SPAN - 1 after it: room for
     // that many, as growing the map and the list was a tenth of TextRank.
-    let most_pairs = kept.iter().filter(|&&k| k).count() * (SPAN - 1);
+    let most_pairs = kept_words * (SPAN - 1);
     let mut pair_ids: HashMap<(usize, usize), usize, RandomState> =
         HashMap::with_capacity_and_hasher(most_pairs, RandomState::default());
     let mut pairs: Vec<(usize, usize, f64)> = Vec::with_capacity(most_pairs);
